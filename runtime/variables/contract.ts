@@ -86,7 +86,10 @@ export interface VariableStore {
   writeNote(name: string, note: string, source: VariableChangeSource): Variable;
   /** Value ← the type's reset value. */
   reset(name: string, source: VariableChangeSource): Variable;
-  /** Removes a runtime variable; a declared one returns to its file value? No: removal of a declared variable hides it until the file changes it. */
+  /**
+   * Removes a variable. Removing a declared one is a runtime change like any other: it stays
+   * removed (also across restarts) until the user changes that variable in the file.
+   */
   remove(name: string, source: VariableChangeSource): Variable;
   /** Replaces the declared layer (startup and reload); runtime values the user did not change in the file survive. */
   applyDeclared(declared: readonly import('../config/types.js').DeclaredVariable[]): DeclaredApplyResult;
