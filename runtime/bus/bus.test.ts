@@ -10,7 +10,7 @@ function newBus(defaultQueueSize = 8): Bus {
   return new Bus({ daemonGuid: DAEMON_GUID, defaultQueueSize, now: () => NOW });
 }
 
-function ev(init: Partial<VscpEvent> & { data?: number[] } = {}): VscpEvent {
+function ev(init: Omit<Partial<VscpEvent>, 'data'> & { data?: number[] } = {}): VscpEvent {
   return createEvent({ vscpClass: init.vscpClass ?? 20, vscpType: init.vscpType ?? 3, head: init.head, guid: init.guid, timestamp: init.timestamp, data: init.data ?? [0, 1, 35] });
 }
 
