@@ -1,0 +1,326 @@
+/*
+ * Named VSCP classes and types (vscp_class.h / vscp_type.h of the v13 era) so that drivers and
+ * the daemon never write magic numbers. Only what the project uses or is likely to use; the
+ * numbers are the wire values.
+ */
+
+/** Level I classes (0–511). */
+export const CLASS1 = {
+  PROTOCOL: 0,
+  ALARM: 1,
+  SECURITY: 2,
+  MEASUREMENT: 10,
+  DATA: 15,
+  INFORMATION: 20,
+  CONTROL: 30,
+  MULTIMEDIA: 40,
+  AOL: 50,
+  MEASUREMENT64: 60,
+  MEASUREZONE: 65,
+  MEASUREMENT32: 70,
+  SETVALUEZONE: 85,
+  WEATHER: 90,
+  WEATHER_FORECAST: 95,
+  PHONE: 100,
+  DISPLAY: 102,
+  REMOTE: 110,
+  GPS: 206,
+  WIRELESS: 212,
+  LOG: 509,
+  LABORATORY: 510,
+  LOCAL: 511,
+} as const;
+
+/** Level I classes over Level II: the Level I class + 512, data prefixed by the 16-byte destination GUID. */
+export const LEVEL1_OVER_LEVEL2_OFFSET = 512;
+
+/** Level II classes (1024–65535) and the Level I over Level II ones that are used by name. */
+export const CLASS2 = {
+  LEVEL1_PROTOCOL: 512,
+  LEVEL1_MEASUREMENT: 522,
+  LEVEL1_INFORMATION: 532,
+  LEVEL1_CONTROL: 542,
+  PROTOCOL: 1024,
+  CONTROL: 1025,
+  INFORMATION: 1026,
+  TEXT2SPEECH: 1028,
+  CUSTOM: 1029,
+  DISPLAY: 1030,
+  MEASUREMENT_STR: 1040,
+  MEASUREMENT_FLOAT: 1060,
+  /** daemon-internal, never on a physical bus */
+  VSCPD: 65535,
+} as const;
+
+/** CLASS1.PROTOCOL (0) types. */
+export const PROTOCOL_TYPE = {
+  GENERAL: 0,
+  SEGCTRL_HEARTBEAT: 1,
+  NEW_NODE_ONLINE: 2,
+  PROBE_ACK: 3,
+  SET_NICKNAME: 6,
+  NICKNAME_ACCEPTED: 7,
+  DROP_NICKNAME: 8,
+  READ_REGISTER: 9,
+  RW_RESPONSE: 10,
+  WRITE_REGISTER: 11,
+  ENTER_BOOT_LOADER: 12,
+  RESET_DEVICE: 23,
+  PAGE_READ: 24,
+  PAGE_WRITE: 25,
+  RW_PAGE_RESPONSE: 26,
+  HIGH_END_SERVER_PROBE: 27,
+  HIGH_END_SERVER_RESPONSE: 28,
+  INCREMENT_REGISTER: 29,
+  DECREMENT_REGISTER: 30,
+  WHO_IS_THERE: 31,
+  WHO_IS_THERE_RESPONSE: 32,
+  GET_MATRIX_INFO: 33,
+  GET_MATRIX_INFO_RESPONSE: 34,
+  EXTENDED_PAGE_READ: 37,
+  EXTENDED_PAGE_WRITE: 38,
+  EXTENDED_PAGE_RESPONSE: 39,
+} as const;
+
+/**
+ * CLASS1.MEASUREMENT (10) types; the same numbers are used by MEASUREMENT64 (60), MEASUREZONE
+ * (65), MEASUREMENT32 (70), SETVALUEZONE (85), MEASUREMENT_STR (1040) and MEASUREMENT_FLOAT (1060).
+ */
+export const MEASUREMENT_TYPE = {
+  GENERAL: 0,
+  COUNT: 1,
+  LENGTH: 2,
+  MASS: 3,
+  TIME: 4,
+  ELECTRIC_CURRENT: 5,
+  TEMPERATURE: 6,
+  AMOUNT_OF_SUBSTANCE: 7,
+  INTENSITY_OF_LIGHT: 8,
+  FREQUENCY: 9,
+  RADIOACTIVITY: 10,
+  FORCE: 11,
+  PRESSURE: 12,
+  ENERGY: 13,
+  POWER: 14,
+  ELECTRICAL_CHARGE: 15,
+  ELECTRICAL_POTENTIAL: 16,
+  ELECTRICAL_CAPACITANCE: 17,
+  ELECTRICAL_RESISTANCE: 18,
+  ELECTRICAL_CONDUCTANCE: 19,
+  MAGNETIC_FIELD_STRENGTH: 20,
+  MAGNETIC_FLUX: 21,
+  MAGNETIC_FLUX_DENSITY: 22,
+  INDUCTANCE: 23,
+  FLUX_OF_LIGHT: 24,
+  ILLUMINANCE: 25,
+  RADIATION_DOSE: 26,
+  CATALYTIC_ACTIVITY: 27,
+  VOLUME: 28,
+  SOUND_INTENSITY: 29,
+  ANGLE: 30,
+  POSITION: 31,
+  SPEED: 32,
+  ACCELERATION: 33,
+  TENSION: 34,
+  HUMIDITY: 35,
+  FLOW: 36,
+  THERMAL_RESISTANCE: 37,
+  REFRACTIVE_POWER: 38,
+  DYNAMIC_VISCOSITY: 39,
+  SOUND_IMPEDANCE: 40,
+  SOUND_RESISTANCE: 41,
+  ELECTRIC_ELASTANCE: 42,
+  LUMINOUS_ENERGY: 43,
+  LUMINANCE: 44,
+  CHEMICAL_CONCENTRATION: 45,
+  DOSE_EQUIVALENT: 47,
+  DEWPOINT: 49,
+  RELATIVE_LEVEL: 50,
+  ALTITUDE: 51,
+  AREA: 52,
+  RADIANT_INTENSITY: 53,
+  RADIANCE: 54,
+  IRRADIANCE: 55,
+  SPECTRAL_RADIANCE: 56,
+  SPECTRAL_IRRADIANCE: 57,
+} as const;
+
+/** Temperature units (MEASUREMENT_TYPE.TEMPERATURE). Unit 0 is always the SI unit. */
+export const TEMPERATURE_UNIT = { KELVIN: 0, CELSIUS: 1, FAHRENHEIT: 2 } as const;
+
+/** CLASS1.INFORMATION (20) types. Data: [0] index, [1] zone, [2] subzone unless noted. */
+export const INFORMATION_TYPE = {
+  GENERAL: 0,
+  BUTTON: 1,
+  MOUSE: 2,
+  ON: 3,
+  OFF: 4,
+  ALIVE: 5,
+  TERMINATING: 6,
+  OPENED: 7,
+  CLOSED: 8,
+  NODE_HEARTBEAT: 9,
+  BELOW_LIMIT: 10,
+  ABOVE_LIMIT: 11,
+  PULSE: 12,
+  ERROR: 13,
+  RESUMED: 14,
+  PAUSED: 15,
+  SLEEP: 16,
+  STOP: 24,
+  START: 25,
+  RESET_COMPLETED: 26,
+  INTERRUPTED: 27,
+  DUSK: 30,
+  DAWN: 31,
+  ACTIVE: 32,
+  INACTIVE: 33,
+  BUSY: 34,
+  IDLE: 35,
+  STREAM_DATA: 36,
+  /** [0] bits 0–1 event code, bits 2–7 token type; [1] zone, [2] subzone, [3] frame index, [4..7] token chunk */
+  TOKEN_ACTIVITY: 37,
+  STREAM_DATA_WITH_ZONE: 38,
+  CONFIRM: 39,
+  LEVEL_CHANGED: 40,
+  WARNING: 41,
+  STATE: 42,
+  ACTION_TRIGGER: 43,
+  SUNRISE: 44,
+  SUNSET: 45,
+  START_OF_RECORD: 46,
+  END_OF_RECORD: 47,
+  PRESET_ACTIVE: 48,
+  DETECT: 49,
+  OVERFLOW: 50,
+  /** [0] index, [1] zone, [2] subzone, [3..7] signed big-endian level */
+  BIG_LEVEL_CHANGED: 51,
+  SUNRISE_TWILIGHT_START: 52,
+  SUNSET_TWILIGHT_START: 53,
+  NAUTICAL_SUNRISE_TWILIGHT_START: 54,
+  NAUTICAL_SUNSET_TWILIGHT_START: 55,
+  ASTRONOMICAL_SUNRISE_TWILIGHT_START: 56,
+  ASTRONOMICAL_SUNSET_TWILIGHT_START: 57,
+  CALCULATED_NOON: 58,
+} as const;
+
+/** Token types of INFORMATION_TYPE.TOKEN_ACTIVITY (bits 2–7 of data[0]). */
+export const TOKEN_TYPE = {
+  UNKNOWN_128: 0,
+  IBUTTON_64: 1,
+  RFID_64: 2,
+  RFID_128: 3,
+  RFID_256: 4,
+  CARD: 9,
+  BIOMETRIC: 16,
+  BIOMETRIC_2: 17,
+  BLUETOOTH_48: 18,
+  IMEI: 19,
+  IMSI: 20,
+  RFID_40: 21,
+  RFID_32: 22,
+  RFID_24: 23,
+  RFID_16: 24,
+  RFID_8: 25,
+} as const;
+
+/** Event codes of INFORMATION_TYPE.TOKEN_ACTIVITY (bits 0–1 of data[0]). */
+export const TOKEN_EVENT = { TOUCHED_AND_RELEASED: 0, TOUCHED: 1, RELEASED: 2 } as const;
+
+/** CLASS1.CONTROL (30) types. Data: [0] issuer-defined, [1] zone, [2] subzone unless noted. */
+export const CONTROL_TYPE = {
+  GENERAL: 0,
+  MUTE: 1,
+  ALL_LAMPS: 2,
+  OPEN: 3,
+  CLOSE: 4,
+  TURN_ON: 5,
+  TURN_OFF: 6,
+  START: 7,
+  STOP: 8,
+  RESET: 9,
+  INTERRUPT: 10,
+  SLEEP: 11,
+  WAKEUP: 12,
+  RESUME: 13,
+  PAUSE: 14,
+  ACTIVATE: 15,
+  DEACTIVATE: 16,
+  DIM_LAMPS: 20,
+  CHANGE_CHANNEL: 21,
+  CHANGE_LEVEL: 22,
+  RELATIVE_CHANGE_LEVEL: 23,
+  MEASUREMENT_REQUEST: 24,
+  STREAM_DATA: 25,
+  SYNC: 26,
+  ZONED_STREAM_DATA: 27,
+  SET_PRESET: 28,
+  TOGGLE_STATE: 29,
+  TIMED_PULSE_ON: 30,
+  TIMED_PULSE_OFF: 31,
+  SET_COUNTRY_LANGUAGE: 32,
+  BIG_CHANGE_LEVEL: 33,
+  ALL_LAMPS_ON: 40,
+  ALL_LAMPS_OFF: 41,
+} as const;
+
+/** CLASS2.PROTOCOL (1024) types. */
+export const PROTOCOL2_TYPE = {
+  GENERAL: 0,
+  READ_REGISTER: 1,
+  WRITE_REGISTER: 2,
+  READ_WRITE_RESPONSE: 3,
+  HIGH_END_SERVER_CAPS: 20,
+} as const;
+
+/** CLASS2.INFORMATION (1026) types. */
+export const INFORMATION2_TYPE = {
+  GENERAL: 0,
+  TOKEN_ACTIVITY: 1,
+  /** [0..63] node or server name, NUL padded */
+  HEARTBEAT: 2,
+  PROXY_HEARTBEAT: 3,
+} as const;
+
+/**
+ * CLASS2.VSCPD (65535) types with the v13/2018 numbering. (The current specification renumbers
+ * this class completely; this era's clients expect these.)
+ */
+export const VSCPD_TYPE = {
+  GENERAL: 0,
+  LOOP: 1,
+  PAUSE: 3,
+  ACTIVATE: 4,
+  SECOND: 5,
+  MINUTE: 6,
+  HOUR: 7,
+  NOON: 8,
+  MIDNIGHT: 9,
+  WEEK: 11,
+  MONTH: 12,
+  QUARTER: 13,
+  YEAR: 14,
+  RANDOM_MINUTE: 15,
+  RANDOM_HOUR: 16,
+  RANDOM_DAY: 17,
+  RANDOM_WEEK: 18,
+  RANDOM_MONTH: 19,
+  RANDOM_YEAR: 20,
+  DUSK: 21,
+  DAWN: 22,
+  STARTING_UP: 23,
+  SHUTTING_DOWN: 24,
+  TIMER_STARTED: 25,
+  TIMER_PAUSED: 26,
+  TIMER_RESUMED: 27,
+  TIMER_STOPPED: 28,
+  TIMER_ELAPSED: 29,
+  NEW_CALCULATION: 30,
+} as const;
+
+/** Zone or subzone value meaning "all". */
+export const ALL_ZONES = 255;
+
+/** Nickname of the segment controller / of an unassigned node on a Level I bus. */
+export const SEGMENT_CONTROLLER_NICKNAME = 0x00;
+export const UNASSIGNED_NICKNAME = 0xff;
