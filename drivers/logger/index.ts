@@ -6,7 +6,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type DriverSettings, defineDriver } from '../../runtime/drivers/contract.js';
 import { packageRoot } from '../../runtime/support/package-root.js';
-import { deriveConfig, parseLegacyConfig } from './settings.js';
+import { LoggerDriver } from './logger.js';
+import { parseLegacyConfig } from './settings.js';
 import type { LoggerSettings } from './settings.generated.js';
 
 const schema = JSON.parse(readFileSync(join(packageRoot(), 'drivers', 'logger', 'schema.json'), 'utf8')) as Record<string, unknown>;
@@ -24,11 +25,6 @@ export default defineDriver<LoggerSettings & DriverSettings>({
   schema,
   parseLegacyConfig,
   resources: (settings) => [{ kind: 'file', id: settings.path }],
-  create(_ctx, settings) {
-    deriveConfig(settings);
-    return {
-      start: () => Promise.reject(new Error('start: the logger runtime is not part of this build step yet')),
-      stop: () => Promise.resolve(),
-    };
-  },
+  // Settings are checked here; nothing is opened before start().
+  create: (ctx, settings) => new LoggerDriver(ctx, settings),
 });

@@ -40,9 +40,9 @@ export interface LoggerSettings {
    */
   rotate_keep?: number;
   /**
-   * Events held in memory while the file cannot be written (disk full, folder removed). Beyond this, events are dropped and counted.
+   * Memory for events not yet written (about 150 bytes per event). While the file cannot be written (disk full, folder removed) events beyond this are dropped and counted; while it is merely slow, the driver makes the daemon wait instead.
    */
-  buffer_max_events?: number;
+  buffer_max_bytes?: number;
   /**
    * How often a failed open or write is retried.
    */

@@ -16,7 +16,7 @@ export interface LoggerConfig {
   utc: boolean;
   rotateSizeBytes: number;
   rotateKeep: number;
-  bufferMaxEvents: number;
+  bufferMaxBytes: number;
   retryIntervalMs: number;
   rotationCheckMs: number;
 }
@@ -52,7 +52,7 @@ export function deriveConfig(s: LoggerSettings): LoggerConfig {
     utc: s.time === 'utc',
     rotateSizeBytes: s.rotate_size_bytes ?? 0,
     rotateKeep: s.rotate_keep ?? 5,
-    bufferMaxEvents: s.buffer_max_events ?? 100_000,
+    bufferMaxBytes: s.buffer_max_bytes ?? 16 * 1024 * 1024,
     retryIntervalMs: s.retry_interval_ms ?? 5000,
     rotationCheckMs: s.rotation_check_ms ?? 1000,
   };
