@@ -79,6 +79,11 @@ export interface DriverContext {
   emit(event: VscpEvent | VscpEventInit): boolean;
   /** Reports degraded operation (e.g. broker unreachable) with a reason, or recovery. */
   setHealth(health: DriverHealth, reason?: string): void;
+  /**
+   * Reports a failure the driver cannot recover from by itself (device gone, child process
+   * exited): the host stops this instance and starts a new one after a backoff delay.
+   */
+  fail(error: Error | string): void;
   /** Credentials for a TCP/IP session to this daemon (allowed from 127.0.0.0/8 only). */
   localCredentials(): LocalCredentials;
 }

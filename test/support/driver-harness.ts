@@ -24,6 +24,8 @@ export interface DriverHarness {
   ctx: DriverContext;
   emitted: VscpEvent[];
   health: { health: DriverHealth; reason: string | undefined }[];
+  /** Failures the driver reported with ctx.fail(). */
+  failures: string[];
   logs: { level: string; message: string }[];
   /** Number of timers and cron jobs still active. */
   activeTimers(): number;
@@ -40,6 +42,7 @@ export function driverHarness(options: HarnessOptions = {}): DriverHarness {
   const abort = new AbortController();
   const emitted: VscpEvent[] = [];
   const health: DriverHarness['health'] = [];
+  const failures: string[] = [];
   const logs: DriverHarness['logs'] = [];
   const timers = new Set<() => void>();
   const vars = new Map<string, DriverVariable>();
@@ -89,13 +92,14 @@ export function driverHarness(options: HarnessOptions = {}): DriverHarness {
       return true;
     },
     setHealth(h, reason) { health.push({ health: h, reason }); },
+    fail(error) { failures.push(typeof error === 'string' ? error : error.message); },
     localCredentials() {
       return options.credentials ?? { host: '127.0.0.1', port: 9598, user: 'drv_test', password: 'secret' };
     },
   };
 
   return {
-    ctx, emitted, health, logs,
+    ctx, emitted, health, failures, logs,
     activeTimers: () => timers.size,
     async waitForEvents(count, timeoutMs = 5000) {
       const deadline = Date.now() + timeoutMs;
