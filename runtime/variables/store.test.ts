@@ -417,6 +417,15 @@ describe('the declared layer and the reload rule', () => {
     expect(store.get('a')?.value).toBe('2');
   });
 
+  it('takes what a recreating write leaves out from the declaration', async () => {
+    const { store } = await open();
+    store.applyDeclared([declared('n', '5', { type: VariableType.INT, note: 'nodes', persistent: true, rights: 0x700, owner: 2 })]);
+    store.remove('n', 'tcpip');
+    expect(store.write({ name: 'n', value: '6' }, 'tcpip')).toMatchObject({
+      type: VariableType.INT, value: '6', note: 'nodes', persistent: true, rights: 0x700, owner: 2,
+    });
+  });
+
   it('plans without changing anything', async () => {
     const { store, stateDir } = await open();
     store.applyDeclared([declared('a', '1', { persistent: true }), declared('b', '1')]);

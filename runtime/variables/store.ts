@@ -265,6 +265,8 @@ class Store implements RuntimeVariableStore {
     const name = this.canonicalForWrite(write.name);
     const slot = this.slots.get(name);
     const current = slot ? effectiveFields(slot) : undefined;
+    // Recreating a declared variable removed at run time: what the write leaves out comes from its declaration.
+    const defaults = current ?? (slot ? previousDeclaration(slot) : undefined);
     const now = this.clock();
 
     let type: number;
@@ -274,7 +276,7 @@ class Store implements RuntimeVariableStore {
         throw new VariableError('type-change', `variable ${name} is of type ${current.type}; its type cannot change to ${write.type}`);
       }
     } else {
-      type = write.type ?? VariableType.STRING;
+      type = write.type ?? defaults?.type ?? VariableType.STRING;
       if (!Number.isInteger(type) || !isKnownVariableType(type) || type === VariableType.UNASSIGNED) {
         throw new VariableError('invalid-value', `variable ${name}: type ${type} is unknown`);
       }
@@ -286,20 +288,20 @@ class Store implements RuntimeVariableStore {
     let value: string;
     if (write.value !== undefined) value = this.normalizeValue(name, type, write.value);
     else value = current ? current.value : resetVariableValue(type, now);
-    const note = write.note ?? current?.note ?? '';
+    const note = write.note ?? defaults?.note ?? '';
     if (Buffer.byteLength(note) > this.limits.maxNoteBytes) {
       throw new VariableError('invalid-value', `variable ${name}: the note is longer than ${this.limits.maxNoteBytes} bytes`);
     }
-    const owner = write.owner ?? current?.owner ?? 0;
+    const owner = write.owner ?? defaults?.owner ?? 0;
     if (!Number.isInteger(owner) || owner < 0 || owner > 0xffffffff) {
       throw new VariableError('invalid-value', `variable ${name}: owner must be a user id 0..4294967295, got ${owner}`);
     }
-    const rights = write.rights ?? current?.rights ?? DEFAULT_VARIABLE_RIGHTS;
+    const rights = write.rights ?? defaults?.rights ?? DEFAULT_VARIABLE_RIGHTS;
     if (!Number.isInteger(rights) || rights < 0 || rights > 0xfff) {
       throw new VariableError('invalid-value', `variable ${name}: rights must be 0..0xFFF, got ${rights}`);
     }
     const fields: VariableFields = {
-      type, value, note, persistent: write.persistent ?? current?.persistent ?? false, owner, rights,
+      type, value, note, persistent: write.persistent ?? defaults?.persistent ?? false, owner, rights,
     };
     const runtime: RuntimeState = { base: slot ? previousDeclaration(slot) ?? null : null, fields, lastChange: now };
     const grown = this.runtimeTotalBytes - runtimeBytes(slot?.runtime) + runtimeBytes(runtime);
