@@ -13,10 +13,10 @@ import { deriveConfig, parseLegacyConfig } from './settings.js';
 const schema = definition.schema as { properties: Record<string, { default?: unknown }> };
 
 /** Settings as the loader hands them over: schema defaults, then the given keys. */
-function settings(over: Partial<LoggerSettings> & { path: string }): LoggerSettings {
+function settings(over: Partial<LoggerSettings> & { path: string }): LoggerSettings & Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [k, p] of Object.entries(schema.properties)) if (p.default !== undefined) out[k] = p.default;
-  return { ...out, ...over } as LoggerSettings;
+  return { ...out, ...over } as LoggerSettings & Record<string, unknown>;
 }
 
 const G3_GUID = parseGuid('FF:FF:FF:FF:FF:FF:FF:FF:72:01:4B:46:7F:FF:0E:10');
@@ -391,7 +391,7 @@ describe('logger filter and file handling', () => {
     d.receive(ev(10, 6, 1));
     await until('first event', () => d.stats().written === 1);
     renameSync(path, `${path}.old`);
-    expect(d.reconfigure(s as unknown as Record<string, unknown>, [])).toBe('applied');
+    expect(d.reconfigure(s, [])).toBe('applied');
     d.receive(ev(10, 6, 2));
     await d.stop();
     expect(lines(`${path}.old`)).toHaveLength(1);
@@ -516,7 +516,7 @@ describe('logger filter and file handling', () => {
     d.receive(ev(10, 6, 1));
     await until('first event', () => d.stats().written === 1);
     const s2 = settings({ path: b, format: 'jsonl', filter: '0,20,0,-', mask: '0,0xFFFF,0,-' });
-    expect(d.reconfigure(s2 as unknown as Record<string, unknown>, ['path', 'format', 'filter', 'mask'])).toBe('applied');
+    expect(d.reconfigure(s2, ['path', 'format', 'filter', 'mask'])).toBe('applied');
     d.receive(ev(10, 6, 2));
     d.receive(ev(20, 3, 3));
     await d.stop();
@@ -533,7 +533,7 @@ describe('logger filter and file handling', () => {
     await d.start();
     expect(h.health.at(-1)?.health).toBe('degraded');
     d.receive(ev(10, 6, 1));
-    d.reconfigure(settings({ path: good, retry_interval_ms: 3_600_000 }) as unknown as Record<string, unknown>, ['path']);
+    d.reconfigure(settings({ path: good, retry_interval_ms: 3_600_000 }), ['path']);
     await until('running', () => h.health.at(-1)?.health === 'running');
     await d.stop();
     expect(lines(good)).toHaveLength(1);

@@ -6,7 +6,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { defineDriver } from '../../runtime/drivers/contract.js';
 import { packageRoot } from '../../runtime/support/package-root.js';
-import { deriveConfig, parseLegacyConfig } from './settings.js';
+import { parseLegacyConfig } from './settings.js';
+import { SimDriver } from './sim.js';
 import type { SimSettings } from './settings.generated.js';
 
 const schema = JSON.parse(readFileSync(join(packageRoot(), 'drivers', 'sim', 'schema.json'), 'utf8')) as Record<string, unknown>;
@@ -22,11 +23,6 @@ export default defineDriver<SimSettings>({
   },
   schema,
   parseLegacyConfig,
-  create(ctx, settings) {
-    deriveConfig(settings, ctx.guid);
-    return {
-      start: () => Promise.reject(new Error('start: the simulation runtime is not part of this build step yet')),
-      stop: () => Promise.resolve(),
-    };
-  },
+  // Settings are checked here; data files are read in start().
+  create: (ctx, settings) => new SimDriver(ctx, settings),
 });
