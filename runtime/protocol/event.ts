@@ -87,12 +87,25 @@ function checkRange(what: string, value: number, max: number): void {
   }
 }
 
+const DAYS_IN_MONTH = [31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
+/** A real calendar date (no 30 February) and time; second 60 is allowed for leap seconds. */
+export function isValidDateTime(dt: VscpDateTime): boolean {
+  const { year, month, day, hour, minute, second } = dt;
+  if (!Number.isInteger(year) || year < 0 || year > 9999) return false;
+  if (!Number.isInteger(month) || month < 1 || month > 12) return false;
+  const leap = (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0;
+  const days = month === 2 && !leap ? 28 : DAYS_IN_MONTH[month - 1]!;
+  return (
+    Number.isInteger(day) && day >= 1 && day <= days &&
+    Number.isInteger(hour) && hour >= 0 && hour <= 23 &&
+    Number.isInteger(minute) && minute >= 0 && minute <= 59 &&
+    Number.isInteger(second) && second >= 0 && second <= 60
+  );
+}
+
 export function validateDateTime(dt: VscpDateTime): void {
-  const ok =
-    Number.isInteger(dt.year) && dt.year >= 0 && dt.year <= 9999 &&
-    dt.month >= 1 && dt.month <= 12 && dt.day >= 1 && dt.day <= 31 &&
-    dt.hour >= 0 && dt.hour <= 23 && dt.minute >= 0 && dt.minute <= 59 && dt.second >= 0 && dt.second <= 60;
-  if (!ok) throw new ProtocolError(`date/time ${JSON.stringify(dt)} is not a valid UTC date and time`);
+  if (!isValidDateTime(dt)) throw new ProtocolError(`date/time ${JSON.stringify(dt)} is not a valid UTC date and time`);
 }
 
 export function priorityOf(head: number): number {
