@@ -151,6 +151,8 @@ export interface DriverDesired {
   enable: boolean;
   /** Configured interface GUID, or null (daemon GUID + client id). */
   guid: string | null;
+  /** The legacy positional `config = a;b;c` string as written (exec drivers get it as VSCPD_CONFIG). */
+  legacyConfig?: string;
   queueSize: number;
   /** Effective, type-coerced and validated settings (the driver's own keys). */
   settings: Record<string, unknown>;
@@ -159,6 +161,8 @@ export interface DriverDesired {
   /** Content hash over everything that defines this driver (settings, referenced files, variables). */
   hash: string;
   origin: SourceLocation;
+  /** Value, origin and reload class of the common keys `driver`, `enable`, `guid`, `config`, `queue_size` (always set by the loader). */
+  commonEffective?: Record<string, EffectiveValue>;
 }
 
 export type VariableTypeName = string;
@@ -175,6 +179,8 @@ export interface DeclaredVariable {
   owner: number;
   rights: number;
   origin: SourceLocation;
+  /** The value came from a `${env:}`/`${file:}` reference: never printed or logged. */
+  secret?: boolean;
 }
 
 export interface DesiredState {

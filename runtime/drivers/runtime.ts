@@ -125,6 +125,8 @@ export class DriverRuntime {
   starts = 0;
   stopTimeouts = 0;
   lastError: string | null = null;
+  /** The last instance created had `reconfigure` (hot changes can apply in place). */
+  canReconfigure = false;
   /** Consecutive failures since the last stable period. */
   failures = 0;
   readonly counters: DriverCounters = { emitted: 0, received: 0, receiveErrors: 0, emitDropped: { invalid: 0, not_running: 0, rate_limited: 0 } };
@@ -391,10 +393,11 @@ export class DriverRuntime {
       const ctx = this.makeContext(client, abort, timers, runId);
       instance = this.inRun(() => this.definition.create(ctx, this.desired.settings));
       this.instance = instance;
+      this.canReconfigure = typeof instance.reconfigure === 'function';
       client.receives = typeof instance.receive === 'function';
       await this.inRun(() => withDeadline(Promise.resolve().then(() => instance.start()), this.deps.startTimeoutMs, 'start()'));
     } catch (e) {
-      const configError = e instanceof DriverConfigError;
+      const configError = isConfigError(e);
       const msg = `start: ${errorText(e)}`;
       this.lastError = msg;
       await this.teardown(abort, timers, 'start failed');
@@ -542,6 +545,7 @@ export class DriverRuntime {
   }
 }
 
+/** A DriverConfigError, also from driver modules that define their own class of that name. */
 export function isConfigError(e: unknown): boolean {
-  return e instanceof DriverConfigError;
+  return e instanceof DriverConfigError || (e instanceof Error && e.name === 'DriverConfigError');
 }
