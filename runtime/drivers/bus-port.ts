@@ -9,7 +9,7 @@ export interface DriverBusClient {
   /** The interface GUID: the configured one, or the daemon GUID with the client id. */
   readonly guid: Guid;
   /** false: nothing is queued for this client (a driver without receive()). */
-  receives: boolean;
+  readonly receives: boolean;
   readonly queued: number;
   send(event: VscpEvent): 'ok' | 'closed';
   take(): VscpEvent | undefined;
@@ -26,4 +26,6 @@ export interface DriverBus {
     guid?: Guid;
     onReadable?: () => void;
   }): DriverBusClient;
+  /** Switches delivery to a client on or off (a driver's instance may or may not have receive()). */
+  setReceives?(client: DriverBusClient, receives: boolean): void;
 }

@@ -394,7 +394,8 @@ export class DriverRuntime {
       instance = this.inRun(() => this.definition.create(ctx, this.desired.settings));
       this.instance = instance;
       this.canReconfigure = typeof instance.reconfigure === 'function';
-      client.receives = typeof instance.receive === 'function';
+      const receives = typeof instance.receive === 'function';
+      if (client.receives !== receives) this.deps.bus.setReceives?.(client, receives);
       await this.inRun(() => withDeadline(Promise.resolve().then(() => instance.start()), this.deps.startTimeoutMs, 'start()'));
     } catch (e) {
       const configError = isConfigError(e);

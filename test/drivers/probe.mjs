@@ -32,6 +32,7 @@ const definition = {
       invalid: { type: 'boolean', default: false, description: 'create() throws a configuration error', 'x-reload': 'driver-restart' },
       hang_stop: { type: 'boolean', default: false, description: 'stop() never resolves', 'x-reload': 'driver-restart' },
       throw_after_ms: { type: 'integer', default: 0, minimum: 0, description: 'a raw timer throws this long after start (0 = never)', 'x-reload': 'driver-restart' },
+      throw_in_timer_ms: { type: 'integer', default: 0, minimum: 0, description: 'a ctx.scheduler timer throws this long after start (0 = never)', 'x-reload': 'driver-restart' },
       emit_interval_ms: { type: 'integer', default: 0, minimum: 0, description: 'emit an event this often (0 = never)', 'x-reload': 'hot' },
       emit_burst: { type: 'integer', default: 1, minimum: 1, description: 'events per emit tick', 'x-reload': 'hot' },
       echo: { type: 'boolean', default: false, description: 'emit every received event back with type + 1', 'x-reload': 'hot' },
@@ -69,6 +70,11 @@ const definition = {
           // variables may be unavailable in harnesses
         }
         armEmit();
+        if (current.throw_in_timer_ms > 0) {
+          ctx.scheduler.setTimeout(() => {
+            throw new Error('probe timer threw, as configured');
+          }, current.throw_in_timer_ms);
+        }
         if (current.throw_after_ms > 0) {
           setTimeout(() => {
             if (started) throw new Error('probe threw later, as configured');
