@@ -226,7 +226,7 @@ function escapeSectionName(name: string): string {
 
 /** Escapes a value so that the package gives it back unchanged. */
 export function escapeValue(value: string): string {
-  const needsQuotes = value !== value.trim() || value.startsWith('"') || value.startsWith("'") || value.startsWith('[');
+  const needsQuotes = value !== value.trim() || value.startsWith('"') || value.startsWith("'");
   if (needsQuotes) return JSON.stringify(value);
   return value.replace(/[\\;#]/g, (c) => '\\' + c);
 }
@@ -262,7 +262,7 @@ function takeValuesFromPackage(doc: IniDocument): void {
 export function formatIniValue(value: string): string {
   const plain =
     value === value.trim() &&
-    !/^["'[]/.test(value) &&
+    !/^["']/.test(value) &&
     !/^[;#]/.test(value) &&
     !/[ \t][;#]/.test(value) &&
     // eslint-disable-next-line no-control-regex

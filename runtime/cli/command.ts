@@ -1,0 +1,70 @@
+/*
+ * What a `vscpd` command is. Adding a command: write `runtime/cli/<name>.ts` exporting a
+ * CliCommand, and add it to the table in `runtime/cli/commands.ts`.
+ */
+import type { CliIo } from './io.js';
+
+export const EXIT_OK = 0;
+/** The command ran and found something wrong (invalid configuration, failed operation). */
+export const EXIT_FAILURE = 1;
+/** Bad command line. */
+export const EXIT_USAGE = 2;
+
+export interface CliOption {
+  /** Long name without dashes (`config`). */
+  name: string;
+  /** One letter (`c`). */
+  short?: string;
+  type: 'string' | 'boolean';
+  /** Shown in help for string options (`FILE`). */
+  valueName?: string;
+  description: string;
+}
+
+export interface CommandContext {
+  /** Parsed options by long name. */
+  options: Record<string, string | boolean | undefined>;
+  positionals: string[];
+  io: CliIo;
+}
+
+export interface CliCommand {
+  name: string;
+  /** One line for `vscpd --help`. */
+  summary: string;
+  /** Usage after `vscpd <name> ` (`[-c FILE] [--json]`). */
+  usage: string;
+  /** More text for `vscpd <name> --help` (exit codes, examples). */
+  details?: string;
+  options: readonly CliOption[];
+  /** Positional arguments allowed (default none). */
+  positionals?: boolean;
+  run(ctx: CommandContext): Promise<number>;
+}
+
+/** A usage error raised by a command: printed with its usage, exit 2. */
+export class UsageError extends Error {
+  override name = 'UsageError';
+}
+
+/** The `-c/--config` option every configuration command takes. */
+export const CONFIG_OPTION: CliOption = {
+  name: 'config',
+  short: 'c',
+  type: 'string',
+  valueName: 'FILE',
+  description: 'the configuration file (default: $VSCPD_CONFIG, else /etc/vscpd/vscpd.conf)',
+};
+
+export const DEFAULT_CONFIG_PATH = '/etc/vscpd/vscpd.conf';
+
+/** `-c FILE`, else $VSCPD_CONFIG, else /etc/vscpd/vscpd.conf; relative to the cwd. */
+export function configPath(ctx: CommandContext): string {
+  const given = ctx.options.config;
+  if (typeof given === 'string') {
+    if (given.trim() === '') throw new UsageError('-c/--config needs a file name');
+    return given;
+  }
+  const env = ctx.io.env.VSCPD_CONFIG;
+  return env && env.trim() !== '' ? env : DEFAULT_CONFIG_PATH;
+}

@@ -1,0 +1,317 @@
+/*
+ * Reading the configuration: the main file, its includes, the variable file and every
+ * `${file:}` reference, each parsed with origins and hashed. This is the only stage that
+ * touches the file system (read-only); what it produces, a ConfigSnapshot, is resolved into
+ * the desired state without further reads.
+ */
+import { createHash } from 'node:crypto';
+import { constants } from 'node:fs';
+import { access, open, stat } from 'node:fs/promises';
+import { dirname, isAbsolute, relative, resolve, sep } from 'node:path';
+import { classifyDriverRef } from './driver-ref.js';
+import { parseGlobList } from './formats.js';
+import { expandGlob } from './glob.js';
+import { type IniSection, scanIni } from './ini.js';
+import { type ReferenceReader, resolveReferences } from './references.js';
+import type { Problem, SourceLocation } from './types.js';
+
+export const MAX_CONFIG_FILE_BYTES = 4 * 1024 * 1024;
+export const MAX_REFERENCED_FILE_BYTES = 1024 * 1024;
+export const MAX_INCLUDED_FILES = 1000;
+
+/** One key of a section, its value after references. */
+export interface ConfEntry {
+  /** Lower-case key. */
+  key: string;
+  rawKey: string;
+  value: string;
+  file: string;
+  line: number;
+  /** The value came through a reference: never shown. */
+  secret: boolean;
+  /** A reference could not be resolved (already reported): the key is present but has no value. */
+  broken: boolean;
+  /** Files read by `${file:}` references of this value. */
+  files: string[];
+}
+
+export interface ConfSection {
+  /** As written, e.g. `driver.mqtt1`. */
+  name: string;
+  file: string;
+  line: number;
+  entries: ConfEntry[];
+}
+
+export interface FileStatus {
+  exists: boolean;
+  isFile: boolean;
+  readable: boolean;
+  executable: boolean;
+}
+
+export interface ConfigSnapshot {
+  /** The main configuration file (absolute). */
+  configFile: string;
+  /** Its folder: defaults of relative paths and paths shown in messages are relative to it. */
+  baseDir: string;
+  /** Every file read, with a sha256 of its bytes, in reading order. */
+  files: { path: string; hash: string }[];
+  /** Sections of the main file, then of each included file in order. */
+  sections: ConfSection[];
+  /** The declared variable file, when `[general] variables` names one that could be read. */
+  variableFile: { path: string; sections: ConfSection[]; origin: SourceLocation } | null;
+  /** Files the configuration names but the loader does not read (TLS files, driver modules, programs). */
+  fileStatus: ReadonlyMap<string, FileStatus>;
+  /** Problems found while reading; resolving the snapshot reports them again. */
+  problems: Problem[];
+}
+
+export interface ReadOptions {
+  /** Environment for `${env:…}`; default process.env. */
+  env?: Readonly<Record<string, string | undefined>>;
+}
+
+/** A path as shown inside messages: relative to the main file's folder when inside it. */
+export function displayPath(path: string, baseDir: string): string {
+  const rel = relative(baseDir, path);
+  return rel !== '' && !rel.startsWith('..') && !isAbsolute(rel) ? rel : path;
+}
+
+type ReadResult = { ok: true; text: string; hash: string } | { ok: false; message: string };
+
+function errnoText(e: unknown): string {
+  const err = e as NodeJS.ErrnoException;
+  if (err.code === 'ENOENT') return 'does not exist';
+  if (err.code === 'EACCES' || err.code === 'EPERM') return 'permission denied';
+  if (err.code === 'EISDIR') return 'is a folder, not a file';
+  return err.code ? `${err.code}: ${err.message}` : String(err.message ?? e);
+}
+
+/** Reads a whole text file, bounded, UTF-8 checked. */
+async function readTextFile(path: string, maxBytes: number): Promise<ReadResult> {
+  let handle;
+  try {
+    handle = await open(path, 'r');
+  } catch (e) {
+    return { ok: false, message: errnoText(e) };
+  }
+  try {
+    const st = await handle.stat();
+    if (!st.isFile()) return { ok: false, message: st.isDirectory() ? 'is a folder, not a file' : 'is not a regular file' };
+    if (st.size > maxBytes) return { ok: false, message: `is ${st.size} bytes; at most ${maxBytes} are read` };
+    const buf = Buffer.alloc(Math.min(st.size, maxBytes) + 1);
+    let length = 0;
+    for (;;) {
+      const { bytesRead } = await handle.read(buf, length, buf.length - length, null);
+      if (bytesRead === 0) break;
+      length += bytesRead;
+      if (length > maxBytes) return { ok: false, message: `is larger than ${maxBytes} bytes` };
+      if (length === buf.length) break;
+    }
+    const bytes = buf.subarray(0, length);
+    let text: string;
+    try {
+      text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+    } catch {
+      return { ok: false, message: 'is not UTF-8 text' };
+    }
+    return { ok: true, text, hash: createHash('sha256').update(bytes).digest('hex') };
+  } catch (e) {
+    return { ok: false, message: errnoText(e) };
+  } finally {
+    await handle.close();
+  }
+}
+
+async function fileStatus(path: string): Promise<FileStatus> {
+  try {
+    const st = await stat(path);
+    const can = async (mode: number): Promise<boolean> => access(path, mode).then(() => true, () => false);
+    return { exists: true, isFile: st.isFile(), readable: await can(constants.R_OK), executable: st.isFile() && (await can(constants.X_OK)) };
+  } catch {
+    return { exists: false, isFile: false, readable: false, executable: false };
+  }
+}
+
+/**
+ * Reads the main file, its includes, the variable file and referenced files. Returns the
+ * snapshot (absent only when the main file cannot be read) and every problem found so far.
+ */
+export async function readConfiguration(path: string, options: ReadOptions = {}): Promise<{ snapshot?: ConfigSnapshot; problems: Problem[] }> {
+  const configFile = resolve(path);
+  const baseDir = dirname(configFile);
+  const env = options.env ?? process.env;
+  const problems: Problem[] = [];
+  const files: { path: string; hash: string }[] = [];
+  const fileHashes = new Map<string, string>();
+  const sections: ConfSection[] = [];
+  const show = (p: string): string => displayPath(p, baseDir);
+
+  const reader: ReferenceReader = {
+    async readFile(p) {
+      const r = await readTextFile(p, MAX_REFERENCED_FILE_BYTES);
+      if (!r.ok) return { ok: false, message: `${show(p)} ${r.message}` };
+      if (!fileHashes.has(p)) {
+        fileHashes.set(p, r.hash);
+        files.push({ path: p, hash: r.hash });
+      }
+      return { ok: true, text: r.text };
+    },
+  };
+
+  /** Turns scanned sections into sections with resolved values. */
+  const resolveSections = async (scanned: IniSection[], file: string): Promise<ConfSection[]> => {
+    const out: ConfSection[] = [];
+    for (const s of scanned) {
+      const section: ConfSection = { name: s.name, file, line: s.line, entries: [] };
+      for (const e of s.entries) {
+        const r = await resolveReferences(e.value, {
+          env, baseDir: dirname(file), reader, resolvePath: (b, p) => (isAbsolute(p) ? resolve(p) : resolve(b, p)),
+        });
+        if (r.ok) {
+          section.entries.push({ key: e.key, rawKey: e.rawKey, value: r.value, file, line: e.line, secret: r.secret, broken: false, files: r.files });
+        } else {
+          problems.push({ severity: 'error', file, line: e.line, section: s.name, key: e.key, message: `[${s.name}] ${e.key}: ${r.message}` });
+          section.entries.push({ key: e.key, rawKey: e.rawKey, value: '', file, line: e.line, secret: true, broken: true, files: [] });
+        }
+      }
+      out.push(section);
+    }
+    return out;
+  };
+
+  const firstSection = new Map<string, ConfSection>();
+  /** Which include line pulled each file in. */
+  const includedAt = new Map<string, SourceLocation>();
+
+  const readConfFile = async (file: string, stack: string[]): Promise<void> => {
+    const r = await readTextFile(file, MAX_CONFIG_FILE_BYTES);
+    if (!r.ok) throw new Error(r.message);
+    if (!fileHashes.has(file)) {
+      fileHashes.set(file, r.hash);
+      files.push({ path: file, hash: r.hash });
+    }
+    const doc = scanIni(r.text, file);
+    problems.push(...doc.problems);
+    const own = await resolveSections(doc.sections, file);
+    for (const s of own) {
+      const lower = s.name.toLowerCase();
+      const first = firstSection.get(lower);
+      if (first && first.file !== file) {
+        problems.push({
+          severity: 'error', file, line: s.line, section: s.name,
+          message: `section [${s.name}] is repeated; first at ${show(first.file)}:${first.line} (a section may appear once across all files)`,
+        });
+        continue;
+      }
+      firstSection.set(lower, s);
+      sections.push(s);
+    }
+    // Includes of this file: `[general] include` in this file.
+    const general = own.find((s) => s.name.toLowerCase() === 'general' && firstSection.get('general') === s);
+    const include = general?.entries.find((e) => e.key === 'include');
+    if (!include || include.broken || include.value.trim() === '') return;
+    let patterns: string[];
+    try {
+      patterns = parseGlobList(include.value);
+    } catch {
+      return; // reported by the schema check of [general] include
+    }
+    for (const pattern of patterns) {
+      const where = { file, line: include.line };
+      const g = await expandGlob(pattern, dirname(file));
+      if (g.literal) {
+        const st = await fileStatus(g.files[0]!);
+        if (!st.exists) {
+          problems.push({ severity: 'error', ...where, section: 'general', key: 'include', message: `[general] include: ${show(g.files[0]!)} does not exist` });
+          continue;
+        }
+      }
+      for (const inc of g.files) {
+        if (stack.includes(inc)) {
+          const chain = [...stack.slice(stack.indexOf(inc)), inc].map(show).join(' → ');
+          problems.push({ severity: 'error', ...where, section: 'general', key: 'include', message: `[general] include: include cycle: ${chain}` });
+          continue;
+        }
+        const before = includedAt.get(inc);
+        if (before || inc === configFile) {
+          problems.push({
+            severity: 'warning', ...where, section: 'general', key: 'include',
+            message: `[general] include: ${show(inc)} is already included${before ? ` (by ${show(before.file)}:${before.line})` : ''}; it is read once`,
+          });
+          continue;
+        }
+        if (includedAt.size >= MAX_INCLUDED_FILES) {
+          problems.push({ severity: 'error', ...where, section: 'general', key: 'include', message: `[general] include: more than ${MAX_INCLUDED_FILES} included files` });
+          return;
+        }
+        includedAt.set(inc, where);
+        try {
+          await readConfFile(inc, [...stack, inc]);
+        } catch (e) {
+          problems.push({ severity: 'error', ...where, section: 'general', key: 'include', message: `[general] include: ${show(inc)} ${(e as Error).message}` });
+        }
+      }
+    }
+  };
+
+  try {
+    await readConfFile(configFile, [configFile]);
+  } catch (e) {
+    problems.push({ severity: 'error', file: configFile, message: `cannot read the configuration: ${(e as Error).message}` });
+    return { problems };
+  }
+
+  // The declared variable file.
+  let variableFile: ConfigSnapshot['variableFile'] = null;
+  const general = firstSection.get('general');
+  const varEntry = general?.entries.find((e) => e.key === 'variables');
+  if (varEntry && !varEntry.broken && varEntry.value.trim() !== '' && !/[\u0000-\u001f]/.test(varEntry.value)) {
+    const varPath = resolve(dirname(varEntry.file), varEntry.value.trim());
+    const r = await readTextFile(varPath, MAX_CONFIG_FILE_BYTES);
+    const where = { file: varEntry.file, line: varEntry.line };
+    if (!r.ok) {
+      problems.push({ severity: 'error', ...where, section: 'general', key: 'variables', message: `[general] variables: ${show(varPath)} ${r.message}` });
+    } else {
+      if (!fileHashes.has(varPath)) {
+        fileHashes.set(varPath, r.hash);
+        files.push({ path: varPath, hash: r.hash });
+      }
+      const doc = scanIni(r.text, varPath);
+      problems.push(...doc.problems);
+      variableFile = { path: varPath, sections: await resolveSections(doc.sections, varPath), origin: where };
+    }
+  }
+
+  // Files named but not read: their existence is part of the verdict.
+  const status = new Map<string, FileStatus>();
+  const note = async (p: string): Promise<void> => {
+    if (!status.has(p)) status.set(p, await fileStatus(p));
+  };
+  for (const s of sections) {
+    const lower = s.name.toLowerCase();
+    if (lower === 'tcpip') {
+      for (const e of s.entries) {
+        if ((e.key === 'tls_cert' || e.key === 'tls_key') && !e.broken && e.value.trim() !== '') await note(resolve(dirname(e.file), e.value.trim()));
+      }
+    } else if (lower.startsWith('driver.')) {
+      const d = s.entries.find((e) => e.key === 'driver');
+      if (!d || d.broken) continue;
+      const ref = classifyDriverRef(d.value, dirname(d.file));
+      if (ref.kind === 'module') await note(ref.ref);
+      else if (ref.kind === 'exec' && ref.program) await note(ref.program);
+    }
+  }
+
+  return {
+    snapshot: { configFile, baseDir, files, sections, variableFile, fileStatus: status, problems: [...problems] },
+    problems,
+  };
+}
+
+/** True when `child` is `parent` or inside it. */
+export function isInside(parent: string, child: string): boolean {
+  const rel = relative(parent, child);
+  return rel === '' || (!rel.startsWith('..' + sep) && rel !== '..' && !isAbsolute(rel));
+}
