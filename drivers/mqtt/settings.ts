@@ -36,8 +36,10 @@ export interface MqttConfig {
   protocolVersion: 3 | 4 | 5;
   format: PayloadFormat;
   simplify: SimplifySpec | null;
-  subscribeTopic: SubscribeTopic;
-  publishTopic: PublishTopic;
+  /** null for type = publish */
+  subscribeTopic: SubscribeTopic | null;
+  /** null for type = subscribe */
+  publishTopic: PublishTopic | null;
   /** Applied to events received from the broker. */
   filter: VscpFilter;
   /** Applied to events the daemon delivers, before publishing. */
@@ -58,6 +60,13 @@ export interface ConfigContext {
   prefix: string;
   guid: Guid;
 }
+
+/** Keys whose change `reconfigure` applies in place (`x-reload: hot` in schema.json; a test keeps both equal). */
+export const HOT_KEYS: ReadonlySet<string> = new Set([
+  'topic', 'subscribe_topic', 'publish_topic', 'qos', 'retain', 'format', 'simplify', 'filter', 'mask',
+  'publish_filter', 'publish_mask', 'reconnect_min_ms', 'reconnect_max_ms', 'offline_queue_size', 'max_inflight',
+  'max_payload_bytes', 'broker_id',
+]);
 
 export const DEFAULT_PORT = 1883;
 export const DEFAULT_TLS_PORT = 8883;
@@ -159,16 +168,19 @@ export function deriveConfig(s: MqttSettings, ctx: ConfigContext): MqttConfig {
     throw new DriverConfigError('simplify: payloads are plain numbers with simplify, so format = json cannot apply; remove one of them', 'simplify');
   }
 
+  const direction: Direction = s.type ?? 'subscribe';
   const topic = s.topic ?? 'vscp';
   const subscribeText = s.subscribe_topic ?? '';
   const publishText = s.publish_topic ?? '';
-  const subscribeTopic = compileSubscribeTopic(subscribeText !== '' ? subscribeText : topic, subscribeText !== '' ? 'subscribe_topic' : 'topic');
-  const publishTopic = compilePublishTopic(publishText !== '' ? publishText : topic, publishText !== '' ? 'publish_topic' : 'topic', ctx.prefix);
-  const direction: Direction = s.type ?? 'subscribe';
-  if (direction !== 'subscribe' && publishText === '' && topic !== '' && /[+#]/.test(topic)) {
+  if (direction !== 'subscribe' && publishText === '' && /[+#]/.test(topic)) {
     throw new DriverConfigError(
       `topic: "${topic}" has MQTT wildcards, which cannot be published to; set publish_topic for type = ${direction}`, 'topic');
   }
+  // Each side is compiled only when used: a publish template need not be a valid filter and the other way round.
+  const subscribeTopic = direction === 'publish' ? null
+    : compileSubscribeTopic(subscribeText !== '' ? subscribeText : topic, subscribeText !== '' ? 'subscribe_topic' : 'topic');
+  const publishTopic = direction === 'subscribe' ? null
+    : compilePublishTopic(publishText !== '' ? publishText : topic, publishText !== '' ? 'publish_topic' : 'topic', ctx.prefix);
 
   const reconnectMinMs = s.reconnect_min_ms ?? 1000;
   const reconnectMaxMs = s.reconnect_max_ms ?? 60_000;

@@ -8,6 +8,13 @@
  * classes are errors instead of being taken as class 10.
  */
 import { DriverConfigError } from '../../runtime/drivers/contract.js';
+import {
+  type VscpEvent, type VscpEventInit, PRIORITY_NORMAL, ProtocolError, withPriority,
+} from '../../runtime/protocol/index.js';
+import {
+  MEASUREMENT_STR_MAX_TEXT, decodeMeasurement, decodeMeasurementFloat, decodeMeasurementString, encodeMeasurement,
+  encodeMeasurementFloat, encodeMeasurementString, plainDecimal,
+} from '../../runtime/protocol/measurement.js';
 
 export type SimplifySpec =
   | { vscpClass: 10; vscpType: number; coding: 'float' | 'string'; index: number; unit: number; text: string }
@@ -56,4 +63,52 @@ export function parseSimplify(text: string): SimplifySpec {
     };
   }
   return fail(`class ${vscpClass} is not supported; use 10 (CLASS1.MEASUREMENT), 1040 (CLASS2.MEASUREMENT_STR) or 1060 (CLASS2.MEASUREMENT_FLOAT)`);
+}
+
+const NUMBER_RE = /^[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?$/;
+
+/** A received payload that should be a plain number; ProtocolError otherwise. */
+function numberFrom(text: string): { text: string; value: number } {
+  const t = text.trim();
+  if (t.length > MEASUREMENT_STR_MAX_TEXT || !NUMBER_RE.test(t)) {
+    const shown = t.length > 40 ? `${t.slice(0, 40)}…` : t;
+    throw new ProtocolError(`payload "${shown}" is not a number (simplify expects a plain decimal number)`);
+  }
+  const value = Number(t);
+  if (!Number.isFinite(value)) throw new ProtocolError(`payload "${t}" is out of range`);
+  return { text: t, value };
+}
+
+/** The measurement event a received number stands for (GUID left zero: the interface GUID). */
+export function simplifiedEvent(spec: SimplifySpec, payloadText: string): VscpEventInit {
+  const n = numberFrom(payloadText);
+  const head = withPriority(0, PRIORITY_NORMAL);
+  if (spec.vscpClass === 10) {
+    return { head, vscpClass: 10, vscpType: spec.vscpType, data: encodeMeasurement(n.value, { coding: spec.coding, unit: spec.unit, index: spec.index }) };
+  }
+  const where = { index: spec.index, unit: spec.unit, zone: spec.zone, subzone: spec.subzone };
+  const data = spec.vscpClass === 1040 ? encodeMeasurementString(n.text, where) : encodeMeasurementFloat(n.value, where);
+  return { head, vscpClass: spec.vscpClass, vscpType: spec.vscpType, data };
+}
+
+/**
+ * The number to publish for a delivered event, or null when the event is not the configured
+ * measurement (class, type, sensor index, unit, and for class 1040/1060 zone and subzone).
+ * Any coding of CLASS1.MEASUREMENT is read; string coding is published as sent.
+ */
+export function simplifiedPayload(spec: SimplifySpec, event: VscpEvent): string | null {
+  if (event.vscpClass !== spec.vscpClass || event.vscpType !== spec.vscpType) return null;
+  try {
+    if (spec.vscpClass === 10) {
+      const m = decodeMeasurement(event.data);
+      if (m.index !== spec.index || m.unit !== spec.unit) return null;
+      return m.text !== undefined ? m.text.trim() : plainDecimal(m.value);
+    }
+    const m = spec.vscpClass === 1040 ? decodeMeasurementString(event.data) : decodeMeasurementFloat(event.data);
+    if (m.index !== spec.index || m.unit !== spec.unit || m.zone !== spec.zone || m.subzone !== spec.subzone) return null;
+    return m.text !== undefined ? m.text.trim() : plainDecimal(m.value);
+  } catch {
+    // Malformed measurement data: nothing sensible to publish as a number.
+    return null;
+  }
 }
