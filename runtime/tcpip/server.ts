@@ -1,0 +1,352 @@
+/*
+ * The TCP/IP interface: listeners on every configured address (IPv4, IPv6, optional TLS), one
+ * Session per connection. Settings are hot: `update()` re-binds only the addresses that
+ * changed (sessions on kept addresses stay), swaps TLS certificates in place, and applies new
+ * limits to new sessions. `stop()` sends every session a last line and closes it.
+ */
+import { readFile } from 'node:fs/promises';
+import { type AddressInfo, type Server, type Socket, createServer } from 'node:net';
+import {
+  type SecureContextOptions, type TLSSocket, createSecureContext, createServer as createTlsServer, type Server as TlsServer,
+} from 'node:tls';
+import type { Bus } from '../bus/index.js';
+import type { ListenAddress, TcpipSettings } from '../config/types.js';
+import { CAPABILITY, capabilityCode } from '../protocol/index.js';
+import { silentLogger, type Logger } from '../support/log.js';
+import type { VariableStore } from '../variables/contract.js';
+import { LoginThrottle } from './login-throttle.js';
+import { Reply } from './replies.js';
+import { type ServerContext, type ServerInfo, Session, type SessionInfo, type SessionLimits } from './session.js';
+import type { UserDirectory } from './users.js';
+
+export type { ServerInfo, SessionInfo } from './session.js';
+
+export interface ShutdownRequest {
+  user: string;
+  address: string;
+}
+
+export interface TcpipServerOptions {
+  settings: TcpipSettings;
+  bus: Bus;
+  variables: VariableStore;
+  users: UserDirectory;
+  log?: Logger;
+  info: ServerInfo;
+  /** SHUTDOWN from a user with privilege 15; without it SHUTDOWN is refused. */
+  onShutdownRequest?: (request: ShutdownRequest) => void;
+  /** VAR LOAD: reload the configuration (and so the variable file); without it VAR LOAD is refused. */
+  onReloadRequest?: () => Promise<void>;
+}
+
+export interface BoundAddress {
+  /** The configured address (`host:port` as in the settings). */
+  configured: string;
+  host: string;
+  port: number;
+  family: 'IPv4' | 'IPv6';
+  tls: boolean;
+}
+
+export interface TcpipServerStats {
+  sessions: number;
+  connectionsTotal: number;
+  /** Connections refused because max_clients were connected. */
+  connectionsRefused: number;
+}
+
+interface Listener {
+  key: string;
+  address: ListenAddress;
+  server: Server | TlsServer;
+  tls: boolean;
+}
+
+export class TcpipServerError extends Error {
+  override name = 'TcpipServerError';
+}
+
+/** How long stop() waits for sessions to read their last line before cutting them off. */
+const STOP_GRACE_MS = 2000;
+
+function listenKey(a: ListenAddress): string {
+  return `${normalizeHost(a.host)}|${a.port}`;
+}
+
+function normalizeHost(host: string): string {
+  const h = host.trim().toLowerCase();
+  return h.startsWith('[') && h.endsWith(']') ? h.slice(1, -1) : h;
+}
+
+export function formatListenAddress(a: ListenAddress): string {
+  const h = normalizeHost(a.host);
+  return h.includes(':') ? `[${h}]:${a.port}` : `${h || '*'}:${a.port}`;
+}
+
+export class TcpipServer {
+  private settings: TcpipSettings;
+  private readonly options: TcpipServerOptions;
+  private readonly log: Logger;
+  private readonly listeners = new Map<string, Listener>();
+  private readonly active = new Set<Session>();
+  private readonly ctx: ServerContext;
+  private tlsMaterial: SecureContextOptions | null = null;
+  private started = false;
+  private stopping = false;
+  private unsubscribeUsers: (() => void) | null = null;
+  private emptyWaiters: (() => void)[] = [];
+  private connectionsTotal = 0;
+  private connectionsRefused = 0;
+
+  constructor(options: TcpipServerOptions) {
+    this.options = options;
+    this.settings = options.settings;
+    this.log = options.log ?? silentLogger;
+    const throttle = new LoginThrottle({ baseMs: options.settings.loginDelayBaseMs, maxMs: options.settings.loginDelayMaxMs });
+    this.ctx = {
+      bus: options.bus,
+      variables: options.variables,
+      users: options.users,
+      log: this.log,
+      info: options.info,
+      throttle,
+      settings: () => this.settings,
+      capabilities: () => this.capabilities(),
+      requestShutdown: (session) => this.requestShutdown(session),
+      requestReload: options.onReloadRequest,
+      sessionClosed: (session) => this.sessionClosed(session),
+    };
+  }
+
+  /** Listens on every configured address (port 0 = any free port; see addresses()). */
+  async start(): Promise<void> {
+    if (this.started) return;
+    this.started = true;
+    this.stopping = false;
+    this.unsubscribeUsers = this.options.users.onChange((changes) => {
+      const affected = new Set([...changes.removed, ...changes.changed]);
+      for (const s of this.active) {
+        if (s.user && affected.has(s.user.name)) s.userChanged(this.options.users.get(s.user.name));
+      }
+    });
+    if (!this.settings.enable) return;
+    this.tlsMaterial = await loadTls(this.settings);
+    try {
+      for (const a of this.settings.listen) await this.open(a, this.settings.listen);
+    } catch (e) {
+      void this.closeListeners([...this.listeners.values()]);
+      this.unsubscribeUsers?.();
+      this.started = false;
+      throw e;
+    }
+    for (const a of this.addresses()) this.log.info('Listening for TCP/IP clients.', { address: a.configured, port: a.port, tls: a.tls });
+  }
+
+  /** The real addresses listened on (with the port the system chose for port 0). */
+  addresses(): BoundAddress[] {
+    const out: BoundAddress[] = [];
+    for (const l of this.listeners.values()) {
+      const a = l.server.address() as AddressInfo | null;
+      if (!a) continue;
+      out.push({ configured: formatListenAddress(l.address), host: a.address, port: a.port, family: a.family === 'IPv6' ? 'IPv6' : 'IPv4', tls: l.tls });
+    }
+    return out;
+  }
+
+  sessions(): SessionInfo[] {
+    return [...this.active].map((s) => s.info());
+  }
+
+  stats(): TcpipServerStats {
+    return { sessions: this.active.size, connectionsTotal: this.connectionsTotal, connectionsRefused: this.connectionsRefused };
+  }
+
+  /**
+   * Applies new settings while running. TLS files are read first: if that fails nothing
+   * changes. Then removed addresses stop listening (their sessions are closed), added ones
+   * start; a failing new address is reported and the previous listeners are restored.
+   */
+  async update(next: TcpipSettings): Promise<void> {
+    const prev = this.settings;
+    this.ctx.throttle.update(next.loginDelayBaseMs, next.loginDelayMaxMs);
+    if (!this.started) {
+      this.settings = next;
+      return;
+    }
+    const tlsChanged = prev.tlsCert !== next.tlsCert || prev.tlsKey !== next.tlsKey;
+    const material = next.enable && tlsChanged ? await loadTls(next) : this.tlsMaterial;
+    const modeChanged = Boolean(prev.tlsCert) !== Boolean(next.tlsCert);
+    const wanted = new Map(next.enable ? next.listen.map((a) => [listenKey(a), a] as const) : []);
+    const removed = [...this.listeners.values()].filter((l) => modeChanged || !wanted.has(l.key));
+    const added = [...wanted.entries()].filter(([key]) => modeChanged || !this.listeners.has(key)).map(([, a]) => a);
+    this.settings = next;
+    this.tlsMaterial = material;
+    // stops listening at once; the promise only tells when their last connections are gone
+    void this.closeListeners(removed);
+    for (const l of removed) {
+      for (const s of this.active) if (s.listenerKey === l.key) s.close('address no longer configured');
+    }
+    const opened: ListenAddress[] = [];
+    try {
+      for (const a of added) {
+        await this.open(a, next.listen);
+        opened.push(a);
+      }
+    } catch (e) {
+      // put the previous listeners back so the interface stays reachable
+      void this.closeListeners(opened.map((a) => this.listeners.get(listenKey(a))!).filter(Boolean));
+      this.settings = prev;
+      this.tlsMaterial = await loadTls(prev).catch(() => null);
+      for (const l of removed) await this.open(l.address, prev.listen).catch(() => undefined);
+      throw e;
+    }
+    if (tlsChanged && !modeChanged && material) {
+      for (const l of this.listeners.values()) if (l.tls) (l.server as TlsServer).setSecureContext(material);
+      this.log.info('TLS certificate replaced.', { cert: next.tlsCert ?? undefined });
+    }
+    for (const a of opened) this.log.info('Listening for TCP/IP clients.', { address: formatListenAddress(a) });
+    for (const l of removed) this.log.info('Stopped listening.', { address: formatListenAddress(l.address) });
+  }
+
+  /** Stops listening, sends every session a last line with `reason` and closes it. */
+  async stop(reason = 'daemon stopping'): Promise<void> {
+    if (!this.started) return;
+    this.stopping = true;
+    this.unsubscribeUsers?.();
+    this.unsubscribeUsers = null;
+    const closing = this.closeListeners([...this.listeners.values()]);
+    for (const s of this.active) s.close(reason);
+    if (this.active.size > 0) {
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, STOP_GRACE_MS);
+        this.emptyWaiters.push(() => { clearTimeout(timer); resolve(); });
+      });
+      for (const s of this.active) s.destroy();
+    }
+    await closing;
+    this.started = false;
+  }
+
+  private capabilities(): bigint {
+    if (this.options.info.capabilities !== undefined) return this.options.info.capabilities;
+    const bits: number[] = [CAPABILITY.REMOTE_VARIABLES, CAPABILITY.TCPIP];
+    const families = new Set(this.addresses().map((a) => a.family));
+    if (families.has('IPv4') || families.size === 0) bits.push(CAPABILITY.IPV4);
+    if (families.has('IPv6')) bits.push(CAPABILITY.IPV6);
+    if (this.settings.tlsCert) bits.push(CAPABILITY.SSL);
+    if (this.settings.maxClients >= 2) bits.push(CAPABILITY.TWO_OR_MORE_TCP_CONNECTIONS);
+    return capabilityCode(bits);
+  }
+
+  private requestShutdown(session: Session): boolean {
+    const handler = this.options.onShutdownRequest;
+    if (!handler) return false;
+    const request = { user: session.user?.name ?? '', address: session.remoteAddress };
+    // after the reply has gone out
+    setImmediate(() => {
+      try {
+        handler(request);
+      } catch (e) {
+        this.log.error('Shutdown request handler failed.', { error: (e as Error).message });
+      }
+    });
+    return true;
+  }
+
+  private sessionClosed(session: Session): void {
+    this.active.delete(session);
+    this.log.debug('Connection closed.', { address: session.remoteAddress, port: session.remotePort, user: session.user?.name });
+    if (this.active.size === 0) {
+      const waiters = this.emptyWaiters;
+      this.emptyWaiters = [];
+      for (const w of waiters) w();
+    }
+  }
+
+  private accept(socket: Socket, listener: Listener): void {
+    if (this.stopping) {
+      socket.destroy();
+      return;
+    }
+    const settings = this.settings;
+    if (this.active.size >= settings.maxClients) {
+      this.connectionsRefused++;
+      this.log.warn('Connection refused: max_clients reached.', { address: socket.remoteAddress, maxClients: settings.maxClients });
+      socket.on('error', () => undefined);
+      socket.end(Reply.MAX_CLIENTS + '\r\n');
+      setTimeout(() => socket.destroy(), 1000).unref();
+      return;
+    }
+    this.connectionsTotal++;
+    const limits: SessionLimits = {
+      maxLineBytes: settings.maxLineBytes,
+      idleTimeoutMs: settings.idleTimeoutMs,
+      keepaliveIntervalMs: settings.keepaliveIntervalMs,
+    };
+    const session = new Session(this.ctx, socket, limits, listener.key, listener.tls);
+    this.active.add(session);
+    this.log.debug('Connection accepted.', { address: session.remoteAddress, port: session.remotePort, tls: listener.tls });
+    session.start();
+  }
+
+  private async open(a: ListenAddress, all: readonly ListenAddress[]): Promise<void> {
+    const key = listenKey(a);
+    if (this.listeners.has(key)) return;
+    const tls = this.tlsMaterial !== null;
+    const listener: Listener = { key, address: a, tls, server: undefined as unknown as Server };
+    const server: Server | TlsServer = tls
+      ? createTlsServer({ ...this.tlsMaterial!, allowHalfOpen: true }, () => undefined)
+      : createServer({ allowHalfOpen: true });
+    if (tls) {
+      server.on('secureConnection', (socket: TLSSocket) => this.accept(socket, listener));
+      server.on('tlsClientError', (e: Error, socket: TLSSocket) => {
+        this.log.debug('TLS handshake failed.', { address: socket.remoteAddress, error: e.message });
+        socket.destroy();
+      });
+    } else {
+      server.on('connection', (socket: Socket) => this.accept(socket, listener));
+    }
+    listener.server = server;
+    const host = normalizeHost(a.host);
+    // `::` is dual-stack unless IPv4's wildcard on the same port is configured too
+    const ipv6Only = host === '::' && all.some((o) => o.port === a.port && ['0.0.0.0', ''].includes(normalizeHost(o.host)));
+    await new Promise<void>((resolve, reject) => {
+      const onError = (e: Error): void => reject(new TcpipServerError(`tcpip: listen ${formatListenAddress(a)}: ${(e as NodeJS.ErrnoException).code ?? e.message}`));
+      server.once('error', onError);
+      server.listen({ host: host === '' ? undefined : host, port: a.port, ipv6Only, exclusive: true }, () => {
+        server.off('error', onError);
+        resolve();
+      });
+    });
+    server.on('error', (e: Error) => this.log.error('Listener failed.', { address: formatListenAddress(a), error: e.message }));
+    this.listeners.set(key, listener);
+  }
+
+  /** Stops listening at once; resolves when the listeners' connections are all closed too. */
+  private closeListeners(list: readonly Listener[]): Promise<void> {
+    return Promise.all(list.map((l) => new Promise<void>((resolve) => {
+      this.listeners.delete(l.key);
+      l.server.close(() => resolve());
+    }))).then(() => undefined);
+  }
+}
+
+async function loadTls(settings: TcpipSettings): Promise<SecureContextOptions | null> {
+  if (!settings.tlsCert && !settings.tlsKey) return null;
+  if (!settings.tlsCert || !settings.tlsKey) throw new TcpipServerError('tcpip: tls_cert and tls_key must be given together');
+  const read = async (path: string, what: string): Promise<Buffer> => {
+    try {
+      return await readFile(path);
+    } catch (e) {
+      throw new TcpipServerError(`tcpip: ${what} ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    }
+  };
+  const material = { cert: await read(settings.tlsCert, 'tls_cert'), key: await read(settings.tlsKey, 'tls_key') };
+  try {
+    // fail here, with the file names, rather than on the first connection
+    createSecureContext(material);
+  } catch (e) {
+    throw new TcpipServerError(`tcpip: tls_cert ${settings.tlsCert} / tls_key ${settings.tlsKey}: ${(e as Error).message}`);
+  }
+  return material;
+}
