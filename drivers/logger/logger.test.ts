@@ -2,9 +2,10 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, readdirSync, renameSync
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DriverConfigError } from '../../runtime/drivers/contract.js';
-import { type VscpEvent, createEvent, parseGuid } from '../../runtime/protocol/index.js';
+import { type VscpEvent, createEvent, formatEventJson, formatEvent, parseGuid } from '../../runtime/protocol/index.js';
 import { type DriverHarness, driverHarness } from '../../test/support/driver-harness.js';
 import { tempDir } from '../../test/support/tmp.js';
+import { ByteWriter, LogClock, jsonLine, textLine } from './formats.js';
 import definition from './index.js';
 import { LoggerDriver } from './logger.js';
 import type { LoggerSettings } from './settings.generated.js';
@@ -211,6 +212,34 @@ describe('logger formats', () => {
       { time: '2018-12-01T10:20:30.007Z', head: 96, obid: 0, datetime: '', timestamp: 123456789, class: 10, type: 6,
         guid: 'FF:FF:FF:FF:FF:FF:FF:FF:72:01:4B:46:7F:FF:0E:10', data: [], note: '' },
     ]);
+  });
+
+  it('writes each JSON line as the protocol JSON form of the event, for any event', () => {
+    const w = new ByteWriter(64);
+    const json = jsonLine(new LogClock(true));
+    const text = textLine(new LogClock(true));
+    let seed = 7;
+    const rnd = (n: number) => { seed = (seed * 1103515245 + 12345) % 2147483648; return seed % n; };
+    for (let i = 0; i < 300; i++) {
+      const e = createEvent({
+        head: rnd(0x10000), vscpClass: rnd(0x10000), vscpType: rnd(0x10000), obid: rnd(2147483647) * 2 + rnd(2),
+        timestamp: [0, 9, 10, 99, 100, 4294967295][i % 6]! + (i % 6 === 5 ? 0 : rnd(1000)),
+        guid: Uint8Array.from({ length: 16 }, () => rnd(256)), data: Uint8Array.from({ length: rnd(i % 10 === 0 ? 513 : 9) }, () => rnd(256)),
+        dateTime: i % 4 === 0 ? null : { year: 1970 + rnd(100), month: 1 + rnd(12), day: 1 + rnd(28), hour: rnd(24), minute: rnd(60), second: rnd(60) },
+      });
+      w.reset();
+      json(w, e, 0);
+      const line = w.view().toString('latin1');
+      expect(line).toBe(`{"time":"1970-01-01T00:00:00.000Z",${formatEventJson(e).slice(1)}\n`);
+      // The text line carries the fields of the event text form, in the same notation.
+      w.reset();
+      text(w, e, 0);
+      const m = /^1970-01-01 00:00:00: head=(\d+) class=(\d+) type=(\d+) GUID=(\S+) datasize=(\d+)(?: data=(\S+))? Timestamp=(\d+)\r\n$/.exec(w.view().toString('latin1'))!;
+      expect(m).not.toBeNull();
+      const [h, c, t, , , ts, g] = formatEvent(e).split(',');
+      expect([m[1], m[2], m[3], m[7], m[4], Number(m[5])]).toEqual([h, c, t, ts, g, e.data.length]);
+      expect(m[6] ?? '').toBe(formatEvent(e).split(',').slice(7).join(','));
+    }
   });
 
   it('writes local JSON times with their offset', async () => {

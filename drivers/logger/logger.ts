@@ -10,7 +10,7 @@
  */
 import type { DriverContext, DriverInstance, DriverSettings, ReconfigureResult } from '../../runtime/drivers/contract.js';
 import { type VscpEvent, filterAccepts } from '../../runtime/protocol/index.js';
-import { type EventFormatter, LogClock, estimatedBytes, formatterFor } from './formats.js';
+import { ByteWriter, type EventFormatter, LogClock, estimatedBytes, formatterFor } from './formats.js';
 import { LogFile, LogFileError, errorText } from './log-file.js';
 import { type LoggerConfig, deriveConfig } from './settings.js';
 import type { LoggerSettings } from './settings.generated.js';
@@ -45,6 +45,7 @@ export class LoggerDriver implements DriverInstance {
   private cfg: LoggerConfig;
   private format: EventFormatter;
   private readonly now: () => number;
+  private readonly writer = new ByteWriter();
 
   private queue: Queued[] = [];
   private queueHead = 0;
@@ -94,6 +95,12 @@ export class LoggerDriver implements DriverInstance {
     this.armCheck();
     this.ctx.log.info(`Logging events to ${this.cfg.path} as ${this.cfg.format}`);
     await this.kickNow();
+    // The host takes health reports only once start() has resolved: repeat a failure then.
+    if (this.failure !== null) {
+      this.ctx.scheduler.setTimeout(() => {
+        if (this.failure !== null && !this.stopping) this.ctx.setHealth('degraded', this.failure);
+      }, 0);
+    }
   }
 
   receive(event: VscpEvent): void | Promise<void> {
@@ -313,18 +320,16 @@ export class LoggerDriver implements DriverInstance {
     }
     const q = this.queue;
     let end = this.queueHead;
-    let bytes = 0;
-    const parts: string[] = [];
+    const w = this.writer;
     const format = this.format;
-    while (end < q.length && end - this.queueHead < BATCH_EVENTS && bytes < BATCH_BYTES) {
+    w.reset();
+    let est = 0;
+    while (end < q.length && end - this.queueHead < BATCH_EVENTS && w.pos < BATCH_BYTES) {
       const item = q[end++]!;
-      const text = format(item.event, item.at);
-      bytes += text.length;
-      parts.push(text);
+      format(w, item.event, item.at);
+      est += estimatedBytes(item.event);
     }
     const taken = end - this.queueHead;
-    let est = 0;
-    for (let i = this.queueHead; i < end; i++) est += estimatedBytes(q[i]!.event);
     // Out of the queue before the write: a failed write keeps the rest of the bytes as carry.
     this.queueHead = end;
     this.queuedBytes -= est;
@@ -332,7 +337,8 @@ export class LoggerDriver implements DriverInstance {
       this.queue = q.slice(this.queueHead);
       this.queueHead = 0;
     }
-    const content = parts.length ? Buffer.from(parts.join(''), 'latin1') : Buffer.alloc(0);
+    // The writer's buffer is reused for the next batch only after this write has finished.
+    const content = w.view();
     try {
       await f.write(content);
     } catch (e) {
