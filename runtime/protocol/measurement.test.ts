@@ -149,6 +149,7 @@ describe('integer, float, string, bit and byte codings', () => {
     expect(decodeMeasurement(bytes('AE 41 83 80 00'))).toEqual({ coding: 'float', unit: 1, index: 6, value: 16.4375 });
     expect(decodeMeasurement(bytes('AA 41 A7 5C 29')).value).toBe(20.92);
     throwsProtocol(() => encodeMeasurement(1e39, { coding: 'float' }), 'outside the single float range');
+    throwsProtocol(() => encodeMeasurement(1e-50, { coding: 'float' }), 'too small for a single float');
     throwsProtocol(() => decodeMeasurement(bytes('A0 7F C0 00 00')), 'not a finite number');
     throwsProtocol(() => decodeMeasurement(bytes('A0 41 B4 00')), 'float coding needs 4 value bytes, got 3');
   });

@@ -214,6 +214,7 @@ export function encodeFloat(value: number): number[] {
   checkFinite(value, 'single float');
   const f = Math.fround(value);
   if (!Number.isFinite(f)) throw new ProtocolError(`measurement value ${value} is outside the single float range`);
+  if (f === 0 && value !== 0) throw new ProtocolError(`measurement value ${value} is too small for a single float`);
   const view = new DataView(new ArrayBuffer(4));
   view.setFloat32(0, f, false);
   return [view.getUint8(0), view.getUint8(1), view.getUint8(2), view.getUint8(3)];
@@ -392,6 +393,7 @@ export function decodeMeasurementValue(coding: MeasurementCoding, data: Uint8Arr
   switch (coding) {
     case 'bit':
     case 'byte':
+      // an unsigned big-endian number (7 bytes exceed 2^53 and may round); `data` has the bits
       if (n < 1 || n > 7) throw new ProtocolError(`${coding} coding needs 1..7 value bytes, got ${n}`);
       return { value: Number(readUnsigned(data, from, to)) };
     case 'string': {
