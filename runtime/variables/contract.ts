@@ -95,6 +95,12 @@ export interface VariableStore {
   applyDeclared(declared: readonly import('../config/types.js').DeclaredVariable[]): DeclaredApplyResult;
   /** What applyDeclared would do, without doing it (`vscpd plan`). */
   planDeclared(declared: readonly import('../config/types.js').DeclaredVariable[]): DeclaredApplyResult;
+  /**
+   * The values snapshot() will give once applyDeclared(declared) is done, without doing it. A
+   * reload resolves the drivers' settings with these: fields the user did not change in the file
+   * keep their runtime values, so the file's value is not always the one that wins.
+   */
+  snapshotAfter(declared: readonly import('../config/types.js').DeclaredVariable[]): ReadonlyMap<string, { type: number; value: string }>;
   /** Listener for every change; returns an unsubscribe function. Listeners never throw into the store. */
   onChange(listener: (change: VariableChange) => void): () => void;
   /** Values of all variables as `name → {type, value}` (for effective driver settings). */

@@ -51,7 +51,8 @@ export interface StockVariableSource {
   clientBufferSize?(): number;
   /** The configuration generation currently running. */
   configGeneration?(): number;
-  automation?(): StockAutomationInfo;
+  /** Undefined while the automation is not running. */
+  automation?(): StockAutomationInfo | undefined;
 }
 
 /** What the store itself contributes. */

@@ -446,6 +446,22 @@ describe('the declared layer and the reload rule', () => {
     expect(store.applyDeclared(next)).toEqual(plan);
   });
 
+  it('projects the values a reload will leave, without applying it', async () => {
+    const { store } = await open();
+    store.applyDeclared([declared('a', '1', { note: 'n' }), declared('b', '1'), declared('gone', 'x'), declared('removed', 'r')]);
+    store.writeValue('a', 'runtime a', 'tcpip');
+    store.writeValue('b', 'runtime b', 'tcpip');
+    store.remove('removed', 'tcpip');
+    store.write({ name: 'mine', value: 'm' }, 'tcpip');
+    const next = [declared('a', '1', { note: 'new note' }), declared('b', '2'), declared('removed', 'r'), declared('c', '3')];
+    const projected = Object.fromEntries([...store.snapshotAfter(next)].map(([n, v]) => [n, v.value]));
+    expect(projected).toEqual({ A: 'runtime a', B: '2', C: '3', MINE: 'm' });
+    expect(store.get('b')?.value).toBe('runtime b');
+    expect(store.get('gone')?.value).toBe('x');
+    store.applyDeclared(next);
+    expect(Object.fromEntries([...store.snapshot()].map(([n, v]) => [n, v.value]))).toEqual(projected);
+  });
+
   it('skips declarations it cannot hold and says why', async () => {
     const logger = capturingLogger();
     const { store } = await open({ log: logger.log });

@@ -375,6 +375,17 @@ class Store implements RuntimeVariableStore {
     return mergeDeclared(this.slots, this.declarations(declared, false), this.clock()).result;
   }
 
+  snapshotAfter(declared: readonly DeclaredVariable[]): ReadonlyMap<string, { type: number; value: string }> {
+    const { updates } = mergeDeclared(this.slots, this.declarations(declared, false), this.clock());
+    const out = new Map(this.snapshot());
+    for (const [name, slot] of updates) {
+      const f = slot ? effectiveFields(slot) : undefined;
+      if (f) out.set(name, { type: f.type, value: f.value });
+      else out.delete(name);
+    }
+    return out;
+  }
+
   // ---------------------------------------------------------------------------------------------
   // notifications
 
