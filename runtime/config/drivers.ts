@@ -264,7 +264,9 @@ export async function resolveDrivers(sections: readonly NamedSection[], ctx: Dri
       layered.set(key, v);
     };
 
-    // Legacy positional config string.
+    // Legacy positional config string. When it cannot be read, the keys it would set count as
+    // present (not "missing"): the error at the config line says it all.
+    const ownBroken = new Set(own.broken);
     if (legacyConfig.trim() !== '' && configEntry) {
       const base = { file: configEntry.file, line: configEntry.line };
       const positional = Array.isArray(definition.schema['x-positional']) ? (definition.schema['x-positional'] as string[]) : [];
@@ -281,11 +283,13 @@ export async function resolveDrivers(sections: readonly NamedSection[], ctx: Dri
         } catch (e) {
           const m = (e as Error).message;
           err(base, `[${label}] config: ${configEntry.secret ? 'the config string (from a reference) is not valid for this driver' : m.replace(/^config:\s*/, '')}`, 'config');
+          positional.forEach((k) => ownBroken.add(k));
         }
       } else {
         const parts = legacyConfig.split(';');
         if (parts.length > positional.length) {
           err(base, `[${label}] config: has ${parts.length} positions; driver \`${definition.id}\` takes ${positional.length === 0 ? 'none' : `${positional.length}: ${positional.join(';')}`}`, 'config');
+          positional.forEach((k) => ownBroken.add(k));
         } else {
           parts.forEach((p, i) => {
             if (p.trim() !== '') fromString(positional[i]!, p.trim(), i + 1);
@@ -321,7 +325,7 @@ export async function resolveDrivers(sections: readonly NamedSection[], ctx: Dri
     for (const [k, v] of [...variableKeys].sort(([a], [b]) => (a < b ? -1 : 1))) put(k, v);
 
     const result = validateSection(compiled as CompiledSection, {
-      label, where: header, values: layered, broken: own.broken, defaultBaseDir: snapshot.baseDir,
+      label, where: header, values: layered, broken: ownBroken, defaultBaseDir: snapshot.baseDir,
     });
     problems.push(...result.problems);
     for (const [k, e] of Object.entries(result.effective)) {

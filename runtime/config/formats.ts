@@ -19,7 +19,8 @@ export interface FormatSpec {
 
 function reason(e: unknown): string {
   const m = e instanceof Error ? e.message : String(e);
-  return m.charAt(0).toLowerCase() + m.slice(1);
+  // Lower-case a leading word, not an acronym (`GUID "x" …` stays).
+  return /^[A-Z][a-z]/.test(m) ? m.charAt(0).toLowerCase() + m.slice(1) : m;
 }
 
 function attempt(fn: () => unknown): string | null {

@@ -243,7 +243,11 @@ export type Coerced = { ok: true; value: unknown } | { ok: false; allowed: strin
 export function coerceText(text: string, field: JsonSchema): Coerced {
   const types = typesOf(field);
   for (const t of types) {
-    if (t === 'string') return { ok: true, value: text };
+    if (t === 'string') {
+      // Enumerated words match case-insensitively (`INFO` is `info`).
+      const word = Array.isArray(field.enum) ? field.enum.find((e) => typeof e === 'string' && e.toLowerCase() === text.trim().toLowerCase()) : undefined;
+      return { ok: true, value: typeof word === 'string' ? word : text };
+    }
     if (t === 'integer') {
       const n = parseIniInteger(text);
       if (n !== undefined) return { ok: true, value: n };
@@ -385,6 +389,11 @@ export function validateSection(compiled: CompiledSection, input: SectionInput):
   };
 
   const known = Object.keys((schema.properties ?? {}) as object);
+  // A secret field's value is never shown, wherever it came from.
+  const shown = (key: string): InputValue | undefined => {
+    const v = input.values.get(key);
+    return v && !v.secret && fieldSchema(schema, key)?.['x-secret'] === true ? { ...v, secret: true } : v;
+  };
   for (const [key, v] of input.values) {
     if (broken.has(key)) continue;
     const field = fieldSchema(schema, key);
@@ -401,7 +410,7 @@ export function validateSection(compiled: CompiledSection, input: SectionInput):
     }
     const coerced = coerceText(v.text, field);
     if (!coerced.ok) {
-      report(key, v.origin, `must be ${coerced.allowed}, got ${showValue(v)}`);
+      report(key, v.origin, `must be ${coerced.allowed}, got ${showValue(shown(key))}`);
       failed.add(key);
       continue;
     }
@@ -427,7 +436,7 @@ export function validateSection(compiled: CompiledSection, input: SectionInput):
       if (seen.has(key)) continue;
       seen.add(key);
       failed.add(key);
-      const v = input.values.get(key);
+      const v = shown(key);
       report(key, v?.origin, describeError(e, fieldSchema(schema, key), v, data[key]));
     }
   }

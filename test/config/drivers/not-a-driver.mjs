@@ -1,0 +1,2 @@
+// Test-only module that is no driver definition.
+export default { hello: 'world' };
