@@ -9,6 +9,10 @@ export const EXIT_OK = 0;
 export const EXIT_FAILURE = 1;
 /** Bad command line. */
 export const EXIT_USAGE = 2;
+/** No running daemon could be reached (status, plan, reload). */
+export const EXIT_NOT_RUNNING = 3;
+/** `vscpd reload`: applied, but some drivers failed (rolled back, or all of it with reload = atomic). */
+export const EXIT_DRIVER_FAILURES = 4;
 
 export interface CliOption {
   /** Long name without dashes (`config`). */

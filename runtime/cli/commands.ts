@@ -4,11 +4,21 @@
  */
 import { checkCommand } from './check.js';
 import type { CliCommand } from './command.js';
+import { driversCommand } from './drivers.js';
 import { passwdCommand } from './passwd.js';
+import { planCommand } from './plan.js';
+import { reloadCommand } from './reload.js';
+import { runCommand } from './run.js';
 import { showCommand } from './show.js';
+import { statusCommand } from './status.js';
 
 export const COMMANDS: readonly CliCommand[] = [
+  runCommand,
   checkCommand,
+  statusCommand,
+  planCommand,
+  reloadCommand,
   showCommand,
   passwdCommand,
+  driversCommand,
 ];

@@ -117,6 +117,14 @@ export class DriverHost {
     this.runtimes.delete(key);
   }
 
+  /**
+   * SIGHUP / `vscpd reload`: drivers that keep files open re-open them (log rotation). They get
+   * `reconfigure(settings, [])`, no changed keys, as that hint.
+   */
+  async reopenAll(): Promise<void> {
+    await Promise.all(this.list().filter((r) => r.isActive && r.canReconfigure).map((r) => r.reconfigure(r.desired, [])));
+  }
+
   async stopAll(reason: string): Promise<void> {
     await Promise.all(this.list().map((r) => r.stop(reason)));
   }
