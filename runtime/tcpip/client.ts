@@ -493,7 +493,13 @@ export class VscpClient {
   }
 
   private onLine(line: string): void {
-    if (line === '') return;
+    if (line === '') {
+      // an empty value (VAR READVALUE) is data; other blank lines (13.1.x printed some after
+      // status lines) are skipped
+      const head = this.pending[0];
+      if (head && head.dataLines !== undefined && head.lines.length < head.dataLines) head.lines.push('');
+      return;
+    }
     if (this.bannerDone) {
       this.banner.push(line);
       if (line.startsWith('+OK')) {
