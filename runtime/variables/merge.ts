@@ -38,11 +38,7 @@ export function mergeDeclared(
   const conflicts: VariableConflict[] = [];
   const updates = new Map<string, Slot | undefined>();
 
-  const names = new Set<string>(declared.keys());
-  for (const [name, slot] of slots) if (previousDeclaration(slot) || slot.declared) names.add(name);
-
-  for (const name of names) {
-    const slot = slots.get(name);
+  const visit = (name: string, slot: Slot | undefined): void => {
     const previous = slot ? previousDeclaration(slot) : undefined;
     const next = declared.get(name);
     const runtime = slot?.runtime;
@@ -101,7 +97,7 @@ export function mergeDeclared(
 
     if (!next && !nextRuntime) {
       if (slot) updates.set(name, undefined);
-      continue;
+      return;
     }
     const nextDeclared = slot?.declared && fieldsEqual(slot.declared, next) ? slot.declared : next;
     const declaredAt = !slot || declarationChanged ? now : slot.declaredAt;
@@ -109,6 +105,10 @@ export function mergeDeclared(
     if (!slot || slot.declared !== nextDeclared || slot.runtime !== nextRuntime || slot.declaredAt !== declaredAt) {
       updates.set(name, nextSlot);
     }
+  };
+  for (const name of declared.keys()) visit(name, slots.get(name));
+  for (const [name, slot] of slots) {
+    if (!declared.has(name) && (previousDeclaration(slot) || slot.declared)) visit(name, slot);
   }
 
   added.sort();

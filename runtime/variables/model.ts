@@ -39,6 +39,7 @@ export interface Slot {
 }
 
 export function fieldsEqual(a: VariableFields | null | undefined, b: VariableFields | null | undefined): boolean {
+  if (a === b) return true;
   if (!a || !b) return !a && !b;
   return a.type === b.type && a.value === b.value && a.note === b.note && a.persistent === b.persistent
     && a.owner === b.owner && a.rights === b.rights;

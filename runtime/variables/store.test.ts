@@ -226,6 +226,22 @@ describe('listing', () => {
       SIM1_NODES: { type: VariableType.INT, value: '3' },
       SIM1_INTERVAL: { type: VariableType.INT, value: '5' },
     });
+    store.writeValue('sim1_interval', '6', 'driver');
+    expect(store.snapshot().get('SIM1_INTERVAL')?.value).toBe('6');
+    store.applyDeclared([declared('sim1_nodes', '4', { type: VariableType.INT })]);
+    expect(store.snapshot().get('SIM1_NODES')?.value).toBe('4');
+    store.remove('sim1_interval', 'tcpip');
+    expect(store.snapshot().has('SIM1_INTERVAL')).toBe(false);
+  });
+
+  it('warns about a variable declared twice and uses the later declaration', async () => {
+    const logger = capturingLogger();
+    const { store } = await open({ log: logger.log });
+    store.applyDeclared([declared('a', '1')]);
+    store.applyDeclared([declared('a', '1'), declared('a', '2')]);
+    expect(store.get('a')?.value).toBe('2');
+    store.applyDeclared([declared('a', '2'), declared('a', '2')]);
+    expect(logger.at('warn').filter((l) => l.includes('declared twice'))).toHaveLength(2);
   });
 });
 

@@ -144,6 +144,8 @@ class Store implements RuntimeVariableStore {
   private visibleCount = 0;
   private runtimeTotalBytes = 0;
   private sortedNames: string[] | null = null;
+  /** snapshot() until the next change (the reconciler reads it at every reload). */
+  private snapshotCache: Map<string, { type: number; value: string }> | null = null;
   private closed = false;
   private closing: Promise<void> | null = null;
 
@@ -228,11 +230,13 @@ class Store implements RuntimeVariableStore {
   }
 
   snapshot(): ReadonlyMap<string, { type: number; value: string }> {
+    if (this.snapshotCache) return this.snapshotCache;
     const out = new Map<string, { type: number; value: string }>();
     for (const [name, slot] of this.slots) {
       const f = effectiveFields(slot);
       if (f) out.set(name, { type: f.type, value: f.value });
     }
+    this.snapshotCache = out;
     return out;
   }
 
@@ -349,12 +353,15 @@ class Store implements RuntimeVariableStore {
     this.assertOpen();
     const { result, updates } = mergeDeclared(this.slots, this.declarations(declared, true), this.clock());
     const changes: VariableChange[] = [];
+    const notifying = this.listeners.size > 0;
     for (const [name, next] of updates) {
       const slot = this.slots.get(name);
-      const before = slot ? view(name, slot) : undefined;
+      const wasFields = slot ? effectiveFields(slot) : undefined;
+      const before = notifying && slot ? view(name, slot) : undefined;
       this.setSlot(name, slot, next);
-      const after = next ? view(name, next) : undefined;
-      if (!sameVariable(before, after)) changes.push({ name, before, after, source: 'file' });
+      if (notifying && !fieldsEqual(wasFields, next ? effectiveFields(next) : undefined)) {
+        changes.push({ name, before, after: next ? view(name, next) : undefined, source: 'file' });
+      }
     }
     if (result.added.length || result.removed.length || result.changed.length || result.conflicts.length) {
       this.log.info('Applied the variable file.', {
@@ -515,6 +522,7 @@ class Store implements RuntimeVariableStore {
   private setSlot(name: string, before: Slot | undefined, after: Slot | undefined): void {
     if (after) this.slots.set(name, after);
     else this.slots.delete(name);
+    this.snapshotCache = null;
     const wasVisible = !!before && effectiveFields(before) !== undefined;
     const isVisible = !!after && effectiveFields(after) !== undefined;
     if (wasVisible !== isVisible) {
@@ -577,6 +585,16 @@ class Store implements RuntimeVariableStore {
       if (report) this.log.error('Skipped a variable declaration.', { variable: d.name, file: d.origin?.file, line: d.origin?.line, reason });
     };
     for (const d of declared) {
+      // A declaration the store already holds (a reload of an unchanged file) needs no checks again.
+      const held = this.slots.get(d.name)?.declared;
+      if (held && held.type === d.type && held.value === d.value && held.note === d.note && held.persistent === d.persistent
+        && held.owner === d.owner && held.rights === d.rights) {
+        if (report && out.has(d.name)) {
+          this.log.warn('A variable is declared twice; the later declaration is used.', { variable: d.name, file: d.origin?.file, line: d.origin?.line });
+        }
+        out.set(d.name, held);
+        continue;
+      }
       let name: string;
       try {
         name = normalizeVariableName(d.name);
