@@ -171,6 +171,16 @@ export class Daemon {
     return daemon;
   }
 
+  /** Where the TCP/IP interface listens (empty when disabled). */
+  tcpipAddresses(): { host: string; port: number }[] {
+    return this.tcpip?.addresses().map((a) => ({ host: a.host, port: a.port })) ?? [];
+  }
+
+  /** Where the admin API listens (null when disabled). */
+  adminAddress(): { host: string; port: number } | null {
+    return this.admin?.address() ?? null;
+  }
+
   get generation(): number {
     return this.lastGeneration;
   }
@@ -328,14 +338,26 @@ export class Daemon {
     }
     if (changed('users')) this.users.setUsers(after.users);
     if (changed('tcpip')) {
-      if (after.tcpip.enable && this.tcpip) await this.tcpip.update(after.tcpip);
+      if (after.tcpip.enable && this.tcpip) {
+        try {
+          await this.tcpip.update(after.tcpip);
+        } catch (e) {
+          this.log.error('The TCP/IP interface could not apply its new settings.', { error: (e as Error).message });
+        }
+      }
       else if (after.tcpip.enable && !this.tcpip) this.log.warn('[tcpip] enable = true takes effect at the next restart of the daemon.');
       else if (!after.tcpip.enable && this.tcpip) {
         await this.tcpip.stop('the TCP/IP interface was disabled');
         this.tcpip = null;
       }
     }
-    if (changed('admin')) await this.admin?.update(after.admin);
+    if (changed('admin')) {
+      try {
+        await this.admin?.update(after.admin);
+      } catch (e) {
+        this.log.error('The admin API could not move to its new address; it is off until the next change.', { error: (e as Error).message });
+      }
+    }
     if (changed('automation') || changed('schedules')) this.automation?.update(after.automation, after.schedules);
     if (changed('tcpip') || changed('admin')) await this.writeRuntime();
   }
