@@ -62,7 +62,11 @@ describe('runtime variables', () => {
   it('refuses to change the type of a variable', async () => {
     const { store } = await open();
     store.write({ name: 'n', type: VariableType.INT, value: '1' }, 'tcpip');
-    expect(errorOf(() => store.write({ name: 'n', type: VariableType.STRING, value: 'x' }, 'tcpip')).code).toBe('type-change');
+    const e = errorOf(() => store.write({ name: 'n', type: VariableType.STRING, value: 'x' }, 'tcpip'));
+    expect(e.code).toBe('type-change');
+    expect(e.message).toBe('variable N is of type int; its type cannot change to string');
+    expect(errorOf(() => store.write({ name: 'new', type: 77 }, 'tcpip')).code).toBe('invalid-value');
+    expect(errorOf(() => store.write({ name: 'new', type: VariableType.UNASSIGNED }, 'tcpip')).code).toBe('invalid-value');
     expect(store.write({ name: 'n', type: VariableType.INT, value: '2' }, 'tcpip').value).toBe('2');
   });
 

@@ -32,7 +32,7 @@ import { STATE_FILE_NAME, type StateRecord, encodeState, loadStateFile, writeFil
 import { type StockContext, type StockValue, type StockVariableSource, isStockName, readStockVariable, readStockVariables } from './stock.js';
 import {
   DEFAULT_VARIABLE_RIGHTS, VariableType, VariableValueError, isKnownVariableType, normalizeVariableName,
-  normalizeVariableValue, resetVariableValue,
+  normalizeVariableValue, resetVariableValue, variableTypeToken,
 } from './types.js';
 
 export interface VariableLimits {
@@ -277,12 +277,12 @@ class Store implements RuntimeVariableStore {
     if (current) {
       type = current.type;
       if (write.type !== undefined && write.type !== current.type) {
-        throw new VariableError('type-change', `variable ${name} is of type ${current.type}; its type cannot change to ${write.type}`);
+        throw new VariableError('type-change', `variable ${name} is of type ${typeToken(current.type)}; its type cannot change to ${typeToken(write.type)}`);
       }
     } else {
       type = write.type ?? defaults?.type ?? VariableType.STRING;
       if (!Number.isInteger(type) || !isKnownVariableType(type) || type === VariableType.UNASSIGNED) {
-        throw new VariableError('invalid-value', `variable ${name}: type ${type} is unknown`);
+        throw new VariableError('invalid-value', `variable ${name}: type ${type} is unknown; allowed: a v13 type code (1 string, 2 bool, 3 int, 4 long, 5 double, …)`);
       }
       if (this.visibleCount >= this.limits.maxVariables) {
         throw new VariableError('save-failed', `variable ${name}: the store holds the maximum of ${this.limits.maxVariables} variables`);
@@ -674,6 +674,10 @@ function canonicalOrUndefined(name: string): string | undefined {
   } catch {
     return undefined;
   }
+}
+
+function typeToken(code: number): string {
+  return isKnownVariableType(code) ? variableTypeToken(code) : String(code);
 }
 
 function retryDelay(failures: number): number {
