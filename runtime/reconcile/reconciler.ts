@@ -157,7 +157,8 @@ export class Reconciler {
    */
   private async readAndResolve(): Promise<{ snapshot?: unknown; state?: DesiredState; problems: Problem[]; files: { path: string; hash: string }[] }> {
     const read = await this.o.source.read();
-    if (read.snapshot === undefined || read.problems.some((p) => p.severity === 'error')) return { problems: read.problems, files: read.files };
+    // exactly what `vscpd check` does: resolve whenever there is a snapshot, so every error is reported
+    if (read.snapshot === undefined) return { problems: read.problems, files: read.files };
     const values = this.o.variables.snapshot();
     let resolved = await this.o.source.resolve(read.snapshot, values);
     if (resolved.state) {
@@ -173,8 +174,8 @@ export class Reconciler {
         resolved = await this.o.source.resolve(read.snapshot, provisional);
       }
     }
-    const problems = [...read.problems.filter((p) => p.severity !== 'error'), ...resolved.problems];
-    return { snapshot: read.snapshot, ...(resolved.state ? { state: resolved.state } : {}), problems, files: read.files };
+    // resolving reports the problems found while reading again, in order
+    return { snapshot: read.snapshot, ...(resolved.state ? { state: resolved.state } : {}), problems: resolved.problems, files: read.files };
   }
 
   /** What a reload would do now, without doing it (`vscpd plan`, GET /plan). */
