@@ -9,6 +9,7 @@ import { ByteWriter, LogClock, jsonLine, textLine } from './formats.js';
 import definition from './index.js';
 import { LoggerDriver } from './logger.js';
 import type { LoggerSettings } from './settings.generated.js';
+import { checkXml } from './testdata/well-formed.mjs';
 import { deriveConfig, parseLegacyConfig } from './settings.js';
 
 const schema = definition.schema as { properties: Record<string, { default?: unknown }> };
@@ -37,43 +38,6 @@ async function until(what: string, cond: () => boolean, timeoutMs = 10_000): Pro
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 10));
   }
-}
-
-/** A strict well-formedness check for the XML this driver writes (elements, text, one root). */
-function checkXml(doc: string): { root: string; events: number } {
-  let i = 0;
-  const decl = /^<\?xml[^>]*\?>\s*/.exec(doc);
-  if (decl) i = decl[0].length;
-  const stack: string[] = [];
-  let root = '';
-  let events = 0;
-  let rootClosed = false;
-  while (i < doc.length) {
-    const lt = doc.indexOf('<', i);
-    const text = doc.slice(i, lt < 0 ? doc.length : lt);
-    if (/[&>]/.test(text)) throw new Error(`bad character in text at ${i}: ${JSON.stringify(text)}`);
-    if (text.trim() !== '' && stack.length === 0) throw new Error(`text outside the root element at ${i}`);
-    if (lt < 0) break;
-    const gt = doc.indexOf('>', lt);
-    if (gt < 0) throw new Error(`unterminated tag at ${lt}`);
-    const tag = doc.slice(lt + 1, gt);
-    const m = /^(\/?)([A-Za-z_][\w.-]*)$/.exec(tag);
-    if (!m) throw new Error(`malformed tag <${tag}> at ${lt}`);
-    if (m[1]) {
-      const open = stack.pop();
-      if (open !== m[2]) throw new Error(`</${m[2]}> closes <${open}> at ${lt}`);
-      if (stack.length === 0) rootClosed = true;
-    } else {
-      if (rootClosed || (stack.length === 0 && root)) throw new Error(`second root element <${m[2]}> at ${lt}`);
-      if (stack.length === 0) root = m[2]!;
-      if (m[2] === 'event') events++;
-      stack.push(m[2]!);
-    }
-    i = gt + 1;
-  }
-  if (stack.length) throw new Error(`unclosed elements: ${stack.join(' > ')}`);
-  if (!root) throw new Error('no root element');
-  return { root, events };
 }
 
 let harnesses: DriverHarness[] = [];
@@ -174,6 +138,14 @@ describe('logger formats', () => {
     d.receive(g3Event());
     await d.stop();
     expect(read(path)).toMatch(/^2018-12-01 23:59:58: head=96 /);
+  });
+
+  it('the XML check used here rejects what the original driver wrote', () => {
+    const ok = '<?xml version="1.0" encoding="UTF-8"?>\n<vscprxdata>\n<event>\n<dir>rx</dir>\n</event>\n</vscprxdata>\n';
+    expect(checkXml(ok)).toEqual({ root: 'vscprxdata', events: 1 });
+    expect(() => checkXml(ok.replace('<dir>rx', 'rx'))).toThrow(/<\/dir> closes <event>/);
+    expect(() => checkXml(ok.replace('</vscprxdata>\n', ''))).toThrow(/unclosed elements: vscprxdata/);
+    expect(() => checkXml(ok + ok)).toThrow(/malformed tag|second root/);
   });
 
   it('G5: writes VSCP Works XML with <dir>rx</dir>, header and closing tag', async () => {

@@ -1,0 +1,1 @@
+export function checkXml(doc: string): { root: string; events: number };
