@@ -31,7 +31,7 @@ const classOf = (line: string) => Number(/ class=(\d+) /.exec(line)![1]);
 
 interface DriverStatusLike { name: string; state: string; starts: number }
 
-function conf(dir: string, o: { measurementFilter: string; simGuid: string; queueSize: number }): string {
+function conf(dir: string, o: { measurementFilter: string; simGuid: string; queueSize: number; zone0: number }): string {
   return `[general]
 state_dir = ${join(dir, 'state')}
 watch = false
@@ -52,7 +52,7 @@ interval0 = 1
 interval1 = 1
 coding1 = 1
 heartbeat_interval_ms = 1000
-zone0 = 3
+zone0 = ${o.zone0}
 guid = ${o.simGuid}
 
 [driver.logger1]
@@ -74,14 +74,14 @@ describe('sim and logger through the daemon', () => {
     const xml = join(dir, 'events.xml');
     const text = join(dir, 'measurements.log');
     const logLines: string[] = [];
-    writeFileSync(file, conf(dir, { measurementFilter: '0,10,0,-', simGuid: 'FF:FF:FF:FF:FF:FF:FF:F5:00:00:00:00:00:00:00:00', queueSize: 1024 }));
+    writeFileSync(file, conf(dir, { measurementFilter: '0,10,0,-', simGuid: 'FF:FF:FF:FF:FF:FF:FF:F5:00:00:00:00:00:00:00:00', queueSize: 1024, zone0: 3 }));
     daemon = await Daemon.start({ configFile: file, env: { VSCPD_RUNTIME_DIR: join(dir, 'run') }, logSink: { write: (l) => logLines.push(l) } });
 
     // Measurements of both nodes and heartbeats arrive in the XML log; it is valid while written.
     await until('four measurements in the XML log', () => (read(xml).match(/<class>10<\/class>/g)?.length ?? 0) >= 4);
     const doc = read(xml);
     expect(checkXml(doc).root).toBe('vscprxdata');
-    expect(doc).toMatch(/<class>20<\/class>\n<type>9<\/type>/);
+    expect(doc).toMatch(/<class>20<\/class>\n<type>9<\/type>\n<guid>FF:FF:FF:FF:FF:FF:FF:F5:00:00:00:00:00:00:00:01<\/guid>\n<sizedata>3<\/sizedata>\n<data>0x00,0x03,0x00<\/data>/);
     expect(doc).toMatch(/<guid>FF:FF:FF:FF:FF:FF:FF:F5:00:00:00:00:00:00:00:01<\/guid>\n<sizedata>4<\/sizedata>\n<data>0x80,0x82,0x08,0x2C<\/data>/);
     expect(doc).toMatch(/<guid>FF:FF:FF:FF:FF:FF:FF:F5:00:00:00:00:00:00:00:02<\/guid>\n<sizedata>5<\/sizedata>\n<data>0xA0,0x41,0xA7,0x5C,0x29<\/data>/);
     // The text log (legacy config string with filter and mask) has measurements only.
@@ -91,11 +91,13 @@ describe('sim and logger through the daemon', () => {
     const starts = async () => Object.fromEntries(((await daemon!.status()).drivers as DriverStatusLike[]).map((d) => [d.name, d.starts]));
     expect(await starts()).toEqual({ sim1: 1, logger1: 1, logger2: 1 });
 
-    // Hot: the text log's filter now takes heartbeats (class 20) instead of measurements.
-    writeFileSync(file, conf(dir, { measurementFilter: '0,20,0,-', simGuid: 'FF:FF:FF:FF:FF:FF:FF:F5:00:00:00:00:00:00:00:00', queueSize: 1024 }));
+    // Hot: the text log's filter now takes heartbeats (class 20) instead of measurements, and
+    // node 0 moves to zone 4.
+    writeFileSync(file, conf(dir, { measurementFilter: '0,20,0,-', simGuid: 'FF:FF:FF:FF:FF:FF:FF:F5:00:00:00:00:00:00:00:00', queueSize: 1024, zone0: 4 }));
     const hot = await daemon.reload('cli');
     expect(hot.outcome).toBe('applied');
-    expect(hot.drivers.filter((d) => d.action !== undefined).map((d) => [d.name, d.action])).toEqual([['logger2', 'reconfigure']]);
+    expect(hot.drivers.filter((d) => d.action !== undefined).map((d) => [d.name, d.action]).sort()).toEqual([['logger2', 'reconfigure'], ['sim1', 'reconfigure']]);
+    await until('a heartbeat from zone 4', () => read(xml).includes('<guid>FF:FF:FF:FF:FF:FF:FF:F5:00:00:00:00:00:00:00:01</guid>\n<sizedata>3</sizedata>\n<data>0x00,0x04,0x00</data>'));
     await until('a heartbeat in the text log', () => textLines(text).some((l) => classOf(l) === 20));
     const after = textLines(text);
     const firstHeartbeat = after.findIndex((l) => classOf(l) === 20);
@@ -104,7 +106,7 @@ describe('sim and logger through the daemon', () => {
 
     // Driver-restart: a new interface GUID for the simulation, a new queue size for the XML log.
     const xmlEventsBefore = checkXml(read(xml)).events;
-    writeFileSync(file, conf(dir, { measurementFilter: '0,20,0,-', simGuid: 'FF:FF:FF:FF:FF:FF:FF:F5:00:00:00:00:77:00:00:00', queueSize: 500 }));
+    writeFileSync(file, conf(dir, { measurementFilter: '0,20,0,-', simGuid: 'FF:FF:FF:FF:FF:FF:FF:F5:00:00:00:00:77:00:00:00', queueSize: 500, zone0: 4 }));
     const restart = await daemon.reload('cli');
     expect(restart.outcome).toBe('applied');
     expect(restart.drivers.filter((d) => d.action !== undefined).map((d) => [d.name, d.action]).sort()).toEqual([['logger1', 'restart'], ['sim1', 'restart']]);
