@@ -37,6 +37,14 @@ export function normaliseGuid(text: string): string | null {
 
 const USER_NAME_RE = /^[A-Za-z0-9_.@-]+$/;
 
+/**
+ * Published password hashes (the vscpd v13 documentation and sample configurations: password
+ * `secret`). A default password is never accepted, whatever file it is copied from.
+ */
+export const WELL_KNOWN_PASSWORD_HASHES: ReadonlySet<string> = new Set([
+  '450ADCE88F2FDBB20F3318B65E53CA4A;06D3311CC2195E80BE4F8EB12931BFEB5C630F6B154B2D644ABE29CEBDBFB545',
+]);
+
 export function resolveGlobals(sorted: SortedSections, configFile: string, baseDir: string): GlobalResult {
   const problems: Problem[] = [];
   const effective: Record<string, EffectiveValue> = {};
@@ -130,6 +138,15 @@ export function resolveGlobals(sorted: SortedSections, configFile: string, baseD
     }
     const u = validate('user', label, section) as unknown as User;
     if (failed.has(label)) continue;
+    if (WELL_KNOWN_PASSWORD_HASHES.has(u.password.trim().toUpperCase())) {
+      const at = effective[`${label}.password`]!.origin as { file: string; line: number };
+      problems.push({
+        severity: 'error', file: at.file, line: at.line, section: section.name, key: 'password',
+        message: `[${section.name}] password: is the published hash of the vscpd v13 default password; make your own with \`vscpd passwd\``,
+      });
+      failed.add(label);
+      continue;
+    }
     users.push({
       name,
       passwordHash: u.password.trim().toUpperCase(),

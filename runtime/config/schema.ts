@@ -147,7 +147,7 @@ export function checkSchemaAnnotations(schema: JsonSchema, kind: 'section' | 'dr
   const out: string[] = [];
   if (!validate(schema)) {
     for (const e of validate.errors ?? []) {
-      if (e.keyword === 'anyOf' || e.keyword === 'allOf' || e.keyword === 'if') continue;
+      if (['anyOf', 'allOf', 'if', 'not'].includes(e.keyword)) continue;
       const path = e.instancePath.replace(/^\//, '').split('/').map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~')).join('.');
       const where = path === '' ? 'schema' : path;
       if (e.keyword === 'required') out.push(`${where}: missing ${String((e.params as { missingProperty: string }).missingProperty)}`);

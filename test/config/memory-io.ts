@@ -23,11 +23,16 @@ class ScriptedInput extends EventEmitter implements CliInput {
     this.rawMode = mode;
     return this;
   }
+  private flowing = false;
   resume(): this {
-    // Deliver the scripted keystrokes one chunk per tick, then end.
+    // Deliver the scripted keystrokes one chunk per tick while flowing, then end.
+    if (this.flowing) return this;
+    this.flowing = true;
     const next = (): void => {
+      if (!this.flowing) return;
       const c = this.chunks.shift();
       if (c === undefined) {
+        this.flowing = false;
         this.emit('end');
         return;
       }
@@ -38,6 +43,7 @@ class ScriptedInput extends EventEmitter implements CliInput {
     return this;
   }
   pause(): this {
+    this.flowing = false;
     return this;
   }
   async *[Symbol.asyncIterator](): AsyncIterator<Buffer> {
