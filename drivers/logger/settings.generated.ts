@@ -40,7 +40,7 @@ export interface LoggerSettings {
    */
   rotate_keep?: number;
   /**
-   * Memory for events not yet written (about 150 bytes per event). While the file cannot be written (disk full, folder removed) events beyond this are dropped and counted; while it is merely slow, the driver makes the daemon wait instead.
+   * Memory for events not yet written (counted as about 200 bytes per event plus 5 per data byte). While the file cannot be written (disk full, folder removed) events beyond this are dropped and counted; while it is merely slow, the driver makes the daemon wait instead.
    */
   buffer_max_bytes?: number;
   /**
