@@ -72,10 +72,16 @@ export interface SessionInfo {
   errors: number;
   /** SEND lines refused (format, allowevent). */
   sendRejected: number;
+  /** Bytes written and not yet taken by the client. */
+  pendingOutputBytes: number;
+  /** The client reads too slowly: the session stopped reading commands and taking events. */
+  outputBlocked: boolean;
 }
 
 /** Output held by the kernel and Node before a session stops reading and taking events. */
 const OUTPUT_HIGH_WATER = 1024 * 1024;
+/** Replies collected before they are written even in the middle of a batch. */
+const OUTPUT_FLUSH_BYTES = 64 * 1024;
 /** Lines waiting behind a slow command before the session stops reading. */
 const MAX_BACKLOG_LINES = 4096;
 /** One write of RCVLOOP events at most. */
@@ -124,6 +130,8 @@ export class Session {
   private ended = false;
   private closed = false;
   private inputEnded = false;
+  /** After an over-long line nothing more is read as commands. */
+  private discardInput = false;
   private outputBlocked = false;
   private readingPaused = false;
   private flushScheduled = false;
@@ -217,14 +225,15 @@ export class Session {
   private onDrain(): void {
     if (!this.outputBlocked) return;
     this.outputBlocked = false;
-    this.updateReading();
+    this.process();
     if (this.inLoop) this.scheduleEventFlush();
   }
 
   private updateReading(): void {
     if (this.closed) return;
     const backlog = this.lines.length - this.lineIndex;
-    const pause = this.outputBlocked || backlog > MAX_BACKLOG_LINES || this.closing;
+    // a closing connection reads (and drops) what still comes, so its close is not held up
+    const pause = !this.closing && (this.outputBlocked || backlog > MAX_BACKLOG_LINES);
     if (pause && !this.readingPaused) {
       this.readingPaused = true;
       this.socket.pause();
@@ -237,7 +246,7 @@ export class Session {
   // --- input ----------------------------------------------------------------------------------
 
   private onData(chunk: Buffer): void {
-    if (this.closing) return;
+    if (this.closing || this.discardInput) return;
     if (!this.inLoop) this.idleTimer?.refresh();
     try {
       this.splitter.pushInto(chunk, this.lines as string[]);
@@ -245,8 +254,7 @@ export class Session {
       if (!(e instanceof LineTooLongError)) throw e;
       this.lines.push(LINE_TOO_LONG);
       this.splitter.reset();
-      this.readingPaused = true;
-      this.socket.pause();
+      this.discardInput = true;
     }
     this.process();
   }
@@ -255,7 +263,7 @@ export class Session {
     if (this.busy || this.processing) return;
     this.processing = true;
     try {
-      while (this.lineIndex < this.lines.length && !this.closing) {
+      while (this.lineIndex < this.lines.length && !this.closing && !this.outputBlocked) {
         const line = this.lines[this.lineIndex++]!;
         if (line === LINE_TOO_LONG) {
           this.log.warn('Command line too long; closing the connection.', { limit: this.limits.maxLineBytes });
@@ -267,6 +275,7 @@ export class Session {
           this.end(Reply.TOO_MANY_ERRORS);
           break;
         }
+        if (this.out.length >= OUTPUT_FLUSH_BYTES) this.flushOut();
         if (pending) {
           this.busy = true;
           this.flushOut();
@@ -558,6 +567,8 @@ export class Session {
       receiveLoop: this.inLoop,
       queued: this.client?.queued ?? 0,
       ...this.counts,
+      pendingOutputBytes: this.socket.writableLength,
+      outputBlocked: this.outputBlocked,
     };
   }
 }

@@ -175,13 +175,14 @@ export async function startTcpipHarness(options: TcpipHarnessOptions = {}): Prom
 }
 
 /**
- * A plain socket that collects what the server sends, for byte-exact checks. Lines are read
- * with a cursor; `rest()` is everything received and not read yet.
+ * A plain socket that collects what the server sends, for byte-exact checks. Complete lines
+ * are queued (each must end in CRLF); `rest()` is everything received and not read yet.
  */
 export class RawConnection {
   readonly socket: Socket;
-  private data = '';
-  private cursor = 0;
+  private partial = '';
+  private queue: string[] = [];
+  private head = 0;
   private waiters: (() => void)[] = [];
   readonly closed: Promise<void>;
   private isClosed = false;
@@ -189,7 +190,7 @@ export class RawConnection {
   private constructor(socket: Socket) {
     this.socket = socket;
     socket.setEncoding('utf8');
-    socket.on('data', (text: string) => { this.data += text; this.wake(); });
+    socket.on('data', (text: string) => this.onText(text));
     socket.on('error', () => undefined);
     this.closed = new Promise((resolve) => socket.on('close', () => { this.isClosed = true; this.wake(); resolve(); }));
   }
@@ -205,11 +206,6 @@ export class RawConnection {
     return !this.isClosed;
   }
 
-  /** Everything received so far. */
-  get received(): string {
-    return this.data;
-  }
-
   write(text: string | Buffer): void {
     this.socket.write(text);
   }
@@ -221,12 +217,14 @@ export class RawConnection {
 
   /** The next line (without CRLF); rejects when the connection closes first or after `timeoutMs`. */
   async line(timeoutMs = 10_000): Promise<string> {
-    const end = await this.waitFor(() => this.data.indexOf('\n', this.cursor), timeoutMs, 'a line');
-    let line = this.data.slice(this.cursor, end);
-    this.cursor = end + 1;
-    if (!line.endsWith('\r')) throw new Error(`line ${JSON.stringify(line)} does not end with CRLF`);
-    line = line.slice(0, -1);
-    return line;
+    await this.waitFor(() => this.head < this.queue.length, timeoutMs, 'a line');
+    const raw = this.queue[this.head++]!;
+    if (this.head > 4096) {
+      this.queue = this.queue.slice(this.head);
+      this.head = 0;
+    }
+    if (!raw.endsWith('\r')) throw new Error(`line ${JSON.stringify(raw)} does not end with CRLF`);
+    return raw.slice(0, -1);
   }
 
   async lines(n: number, timeoutMs = 10_000): Promise<string[]> {
@@ -247,32 +245,47 @@ export class RawConnection {
 
   /** Resolves when the server has closed the connection; the unread rest is returned. */
   async waitClosed(timeoutMs = 10_000): Promise<string> {
-    await this.waitFor(() => (this.isClosed ? 1 : -1), timeoutMs, 'the connection to close');
+    await this.waitFor(() => this.isClosed, timeoutMs, 'the connection to close');
     return this.rest();
   }
 
+  /** Everything received and not read yet, as text. */
   rest(): string {
-    const r = this.data.slice(this.cursor);
-    this.cursor = this.data.length;
-    return r;
+    const lines = this.queue.slice(this.head);
+    this.queue = [];
+    this.head = 0;
+    const text = lines.map((l) => l + '\n').join('') + this.partial;
+    this.partial = '';
+    return text;
   }
 
   destroy(): void {
     this.socket.destroy();
   }
 
+  private onText(text: string): void {
+    const parts = (this.partial + text).split('\n');
+    this.partial = parts.pop()!;
+    for (const p of parts) this.queue.push(p);
+    this.wake();
+  }
+
   private wake(): void {
     for (const w of this.waiters.splice(0)) w();
   }
 
-  private async waitFor(probe: () => number, timeoutMs: number, what: string): Promise<number> {
+  private unread(): string {
+    const shown = this.queue.slice(this.head, this.head + 5).join('\n') + (this.head + 5 < this.queue.length ? '\n…' : '');
+    return JSON.stringify(shown + (this.head + 5 >= this.queue.length ? this.partial : ''));
+  }
+
+  private async waitFor(ready: () => boolean, timeoutMs: number, what: string): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
-      const r = probe();
-      if (r >= 0) return r;
-      if (this.isClosed) throw new Error(`connection closed while waiting for ${what}; unread: ${JSON.stringify(this.data.slice(this.cursor))}`);
+      if (ready()) return;
+      if (this.isClosed) throw new Error(`connection closed while waiting for ${what}; unread: ${this.unread()}`);
       const left = deadline - Date.now();
-      if (left <= 0) throw new Error(`no ${what} within ${timeoutMs} ms; unread: ${JSON.stringify(this.data.slice(this.cursor))}`);
+      if (left <= 0) throw new Error(`no ${what} within ${timeoutMs} ms; unread: ${this.unread()}`);
       await new Promise<void>((resolve) => {
         const t = setTimeout(resolve, left);
         this.waiters.push(() => { clearTimeout(t); resolve(); });
