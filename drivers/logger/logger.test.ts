@@ -496,6 +496,18 @@ describe('logger filter and file handling', () => {
     expect(lines(path)).toHaveLength(1000);
   });
 
+  it('a reconfigure after stop opens nothing and arms no timer', async () => {
+    const dir = tempDir();
+    const { h, d } = setup({ path: join(dir, 'a.log') });
+    await d.start();
+    await d.stop();
+    expect(d.reconfigure(settings({ path: join(dir, 'b.log'), rotation_check_ms: 50 }), ['path', 'rotation_check_ms'])).toBe('applied');
+    d.reconfigure(settings({ path: join(dir, 'b.log'), rotation_check_ms: 50 }), []);
+    await new Promise((r) => setImmediate(r));
+    expect(existsSync(join(dir, 'b.log'))).toBe(false);
+    expect(h.activeTimers()).toBe(0);
+  });
+
   it('can be stopped without being started, and opens nothing in create()', async () => {
     const dir = tempDir();
     const path = join(dir, 'never.log');

@@ -76,6 +76,8 @@ export class LoggerDriver implements DriverInstance {
   private started = false;
   private stopping = false;
   private stopPromise: Promise<void> | null = null;
+  /** stop() has finished: nothing may open the file again. */
+  private closed = false;
 
   constructor(private readonly ctx: DriverContext, settings: LoggerSettings, options: LoggerOptions = {}) {
     this.cfg = deriveConfig(settings);
@@ -136,11 +138,12 @@ export class LoggerDriver implements DriverInstance {
       this.truncateOnOpen = next.rewrite;
       this.ctx.log.info(`Logging events to ${next.path} as ${next.format}`);
     }
+    if (!this.started || this.stopping) return 'applied';
     // No changed key: the reload signal's "re-open your files".
     if (changed.length === 0) this.reopenRequested = true;
     if (next.rotationCheckMs !== prev.rotationCheckMs) this.armCheck();
     this.releaseWaiters();
-    if (this.failure !== null && this.started && !this.stopping) {
+    if (this.failure !== null) {
       // The change may be the fix (a new path, or the folder is back): try now.
       this.cancelRetry?.();
       this.cancelRetry = null;
@@ -179,6 +182,7 @@ export class LoggerDriver implements DriverInstance {
     this.queuedBytes = 0;
     const f = this.file;
     this.file = null;
+    this.closed = true;
     if (f) await f.close();
   }
 
@@ -205,6 +209,7 @@ export class LoggerDriver implements DriverInstance {
   }
 
   private kickNow(): Promise<void> {
+    if (this.closed) return Promise.resolve();
     if (this.loop) {
       this.again = true;
       return this.loop;

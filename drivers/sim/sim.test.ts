@@ -504,6 +504,18 @@ describe('sim lifecycle and hot reload', () => {
     expect(of(h, 10, 6).map((e) => decodeMeasurementEvent(e).value)).toEqual([1, 3, 7]);
   });
 
+  it('the reload signal keeps the place in an unchanged series', async () => {
+    const path = join(tempDir(), 'a.txt');
+    writeFileSync(path, '1\n2\n3\n');
+    const { h, d, fake } = setup({ numberofnodes: 2, path0: path, interval0: 1, interval1: 1 });
+    await d.start();
+    await d.reconfigure({ numberofnodes: 2, path0: path, interval0: 1, interval1: 1 }, []);
+    fake.fire(1000);
+    const values = (n: number) => of(h, 10, 6).filter((e) => e.guid[15] === n).map((e) => decodeMeasurementEvent(e).value);
+    expect(values(1)).toEqual([1, 2]);
+    expect(values(2)).toEqual([20.92, 20.10]);
+  });
+
   it('a configuration error in reconfigure is thrown and changes nothing', async () => {
     const { d } = setup({ numberofnodes: 2 });
     await d.start();

@@ -115,7 +115,7 @@ export class SimDriver implements DriverInstance {
       }
       const { intervalChanged, pathChanged } = s.node.apply(c, s.node.config);
       // With no changed key this is the reload signal: read the data files again.
-      if (pathChanged || changed.length === 0) reloads.push(s);
+      if (pathChanged || (changed.length === 0 && c.path !== null)) reloads.push(s);
       if (intervalChanged) this.armMeasurements(s, false);
     });
     await Promise.all(reloads.map((s) => this.loadSeries(s)));
@@ -151,8 +151,7 @@ export class SimDriver implements DriverInstance {
   private async readSeries(s: NodeState): Promise<void> {
     const path = s.node.config.path;
     if (path === null) {
-      s.values = BUILTIN_SERIES;
-      s.next = 0;
+      this.useValues(s, BUILTIN_SERIES);
       s.seriesError = null;
       return;
     }
@@ -162,8 +161,7 @@ export class SimDriver implements DriverInstance {
         s.reloadWanted = true; // the path changed meanwhile: read the new one
         return;
       }
-      s.values = values;
-      s.next = 0;
+      this.useValues(s, values);
       if (s.seriesError) this.ctx.log.info(`Node ${s.node.config.node} reads its values from ${path} again`);
       s.seriesError = null;
     } catch (e) {
@@ -173,12 +171,17 @@ export class SimDriver implements DriverInstance {
       }
       const reason = (e as Error).message;
       if (s.seriesError !== reason) this.ctx.log.warn(`Node ${s.node.config.node} uses the built-in series: ${reason}`);
-      if (s.seriesError === null) {
-        s.values = BUILTIN_SERIES;
-        s.next = 0;
-      }
+      this.useValues(s, BUILTIN_SERIES);
       s.seriesError = reason;
     }
+  }
+
+  /** New values start from their first one; the same values again keep their place. */
+  private useValues(s: NodeState, values: readonly number[]): void {
+    const same = values === s.values || (values.length === s.values.length && values.every((v, i) => v === s.values[i]));
+    if (same) return;
+    s.values = values;
+    s.next = 0;
   }
 
   private updateHealth(): void {
