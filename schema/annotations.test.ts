@@ -25,7 +25,7 @@ const sections: { name: string; schema: Schema; kind: 'section' | 'driver' }[] =
 /** A strict ajv: unknown keywords and formats are errors (catches typos such as "minimun"). */
 function strictAjv(): Ajv {
   const ajv = new Ajv({ allErrors: true, strict: true, strictTypes: false, strictRequired: false });
-  for (const k of ['x-reload', 'x-secret', 'x-positional', 'x-section']) ajv.addKeyword(k);
+  for (const k of ['x-reload', 'x-secret', 'x-positional', 'x-section', 'x-default-text']) ajv.addKeyword(k);
   for (const f of Object.keys(FORMATS)) ajv.addFormat(f, true);
   return ajv;
 }

@@ -1,9 +1,17 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { packageRoot } from '../support/package-root.js';
 import {
   FORMATS, checkCron, parseAllowEvent, parseCidrEntry, parseGlobList, parseHostPort, parseListenList, parsePrivilege,
 } from './formats.js';
 
 describe('formats', () => {
+  it('each format is documented in schema/meta/formats.json, and nothing else is', () => {
+    const doc = JSON.parse(readFileSync(join(packageRoot(), 'schema', 'meta', 'formats.json'), 'utf8')) as { formats: Record<string, unknown> };
+    expect(Object.keys(doc.formats).sort()).toEqual(Object.keys(FORMATS).sort());
+  });
+
   it('host:port, [v6]:port and bare ports', () => {
     expect(parseHostPort('127.0.0.1:9598', false)).toEqual({ host: '127.0.0.1', port: 9598 });
     expect(parseHostPort('[::1]:0', false)).toEqual({ host: '::1', port: 0 });

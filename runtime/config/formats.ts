@@ -4,11 +4,25 @@
  * state holds. Driver schemas use the same names.
  */
 import { validateCronExpression } from 'cron';
+import { readFileSync } from 'node:fs';
 import { isIPv4, isIPv6 } from 'node:net';
+import { join } from 'node:path';
 import { parseEvent, parseFilterPart, parseGuid, parseVscpNumber } from '../protocol/index.js';
 import { isPasswordHash } from '../protocol/password.js';
 import { variableTypeFromToken } from '../variables/types.js';
+import { packageRoot } from '../support/package-root.js';
 import type { ListenAddress } from './types.js';
+
+/** What each format allows, shared with the generated reference (schema/meta/formats.json). */
+const FORMAT_TEXTS = (JSON.parse(readFileSync(join(packageRoot(), 'schema', 'meta', 'formats.json'), 'utf8')) as {
+  formats: Record<string, { allowed: string; description: string }>;
+}).formats;
+
+function allowed(name: string): string {
+  const t = FORMAT_TEXTS[name];
+  if (!t) throw new Error(`internal: schema/meta/formats.json has no format ${name}`);
+  return t.allowed;
+}
 
 export interface FormatSpec {
   /** What the format allows, as the end of an error message ("must be …"). */
@@ -162,59 +176,59 @@ export function parseGlobList(text: string): string[] {
 
 export const FORMATS: Record<string, FormatSpec> = {
   'vscp-guid': {
-    allowed: 'a GUID: 16 hex bytes separated by ":" (or empty / - for none)',
+    allowed: allowed('vscp-guid'),
     check: (v) => attempt(() => parseGuid(v, { strict: true })),
   },
   'vscp-filter': {
-    allowed: 'priority,class,type,GUID (numbers decimal or 0x)',
+    allowed: allowed('vscp-filter'),
     check: (v) => attempt(() => parseFilterPart(v, 'filter')),
   },
   'vscp-event': {
-    allowed: 'an event: head,class,type,obid,datetime,timestamp,GUID[,data…]',
+    allowed: allowed('vscp-event'),
     check: (v) => attempt(() => parseEvent(v)),
   },
   cron: {
-    allowed: 'a cron expression with six fields (second minute hour day month weekday)',
+    allowed: allowed('cron'),
     check: (v) => (v.trim() === '' ? null : checkCron(v)),
   },
   'host-port': {
-    allowed: 'host:port or [ipv6]:port',
+    allowed: allowed('host-port'),
     check: (v) => attempt(() => parseHostPort(v, false)),
   },
   'listen-address': {
-    allowed: 'host:port, [ipv6]:port or a port',
+    allowed: allowed('listen-address'),
     check: (v) => attempt(() => parseHostPort(v, true)),
   },
   'listen-list': {
-    allowed: 'a comma-separated list of host:port, [ipv6]:port or port',
+    allowed: allowed('listen-list'),
     check: (v) => attempt(() => parseListenList(v)),
   },
   'cidr-list': {
-    allowed: 'a comma-separated list of +cidr (allow) and -cidr (deny), e.g. +127.0.0.0/8, -10.0.0.1',
+    allowed: allowed('cidr-list'),
     check: (v) => attempt(() => parseCidrList(v)),
   },
   'allow-event-list': {
-    allowed: 'a comma-separated list of *:*, class:* or class:type',
+    allowed: allowed('allow-event-list'),
     check: (v) => attempt(() => parseAllowEventList(v)),
   },
   'password-hash': {
-    allowed: 'SALT;HASH as printed by `vscpd passwd` (32 and 64 hex digits)',
+    allowed: allowed('password-hash'),
     check: (v) => (isPasswordHash(v) ? null : 'not a SALT;HASH pair; plain passwords are never accepted'),
   },
   privilege: {
-    allowed: 'admin, user, driver or a level 0–15',
+    allowed: allowed('privilege'),
     check: (v) => attempt(() => parsePrivilege(v)),
   },
   'variable-type': {
-    allowed: 'a variable type name or code',
+    allowed: allowed('variable-type'),
     check: (v) => attempt(() => variableTypeFromToken(v)),
   },
   'glob-list': {
-    allowed: 'a comma-separated list of file patterns',
+    allowed: allowed('glob-list'),
     check: (v) => attempt(() => parseGlobList(v)),
   },
   path: {
-    allowed: 'a path',
+    allowed: allowed('path'),
     // eslint-disable-next-line no-control-regex
     check: (v) => (/[\u0000-\u001f]/.test(v) ? 'contains a control character' : null),
   },

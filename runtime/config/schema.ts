@@ -68,6 +68,8 @@ export function schemaAjv(): Ajv {
   ajv.addKeyword({ keyword: 'x-secret', schemaType: 'boolean' });
   ajv.addKeyword({ keyword: 'x-positional', schemaType: 'array', metaSchema: { type: 'array', items: { type: 'string' } } });
   ajv.addKeyword({ keyword: 'x-section', schemaType: 'string' });
+  // How the reference shows a default that reads better in INI form (`0x744` for 1860).
+  ajv.addKeyword({ keyword: 'x-default-text', schemaType: 'string' });
   const meta = join(packageRoot(), 'schema', 'meta');
   ajv.addSchema(readJson(join(meta, 'field-annotations.meta.json')));
   ajv.addSchema(readJson(join(meta, 'driver-schema.meta.json')));
@@ -195,7 +197,7 @@ export function keyCandidates(schema: JsonSchema, key: string): string[] {
   const out = Object.keys((schema.properties ?? {}) as object);
   const digits = /[0-9]+$/.exec(key)?.[0] ?? '0';
   for (const pattern of Object.keys((schema.patternProperties ?? {}) as object)) {
-    const stem = /^\^([A-Za-z_]+)/.exec(pattern)?.[1];
+    const stem = /^\^([A-Za-z0-9_]+?)[([][0-9|()[\]{},-]*\$$/.exec(pattern)?.[1];
     if (stem && fieldSchema(schema, stem + digits)) out.push(stem + digits);
   }
   return out;
