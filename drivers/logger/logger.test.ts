@@ -538,6 +538,22 @@ describe('logger filter and file handling', () => {
     expect(rows.map((r) => [r.class, r.timestamp])).toEqual([[20, 3]]);
   });
 
+  it('a new format starts anew with rewrite = true, and only then; a later reload never empties the file', async () => {
+    const path = join(tempDir(), 'events.log');
+    const { d } = setup({ path, rewrite: true });
+    await d.start();
+    d.receive(ev(10, 6, 1));
+    await until('first event', () => d.stats().written === 1);
+    d.reconfigure(settings({ path, rewrite: true, format: 'jsonl' }), ['format']);
+    d.receive(ev(10, 6, 2));
+    await until('second event', () => d.stats().written === 2);
+    expect(read(path).trim().split('\n').map((l) => (JSON.parse(l) as { timestamp: number }).timestamp)).toEqual([2]);
+    d.reconfigure(settings({ path, rewrite: true, format: 'jsonl' }), []);
+    d.receive(ev(10, 6, 3));
+    await d.stop();
+    expect(read(path).trim().split('\n').map((l) => (JSON.parse(l) as { timestamp: number }).timestamp)).toEqual([2, 3]);
+  });
+
   it('a hot fix of a bad path recovers at once', async () => {
     const dir = tempDir();
     const good = join(dir, 'good.log');

@@ -12,7 +12,7 @@ import type { DriverContext, DriverInstance, DriverSettings, ReconfigureResult }
 import { type VscpEvent, filterAccepts } from '../../runtime/protocol/index.js';
 import { ByteWriter, type EventFormatter, LogClock, estimatedBytes, formatterFor } from './formats.js';
 import { LogFile, LogFileError, errorText } from './log-file.js';
-import { type LoggerConfig, deriveConfig } from './settings.js';
+import { type LogFormat, type LoggerConfig, deriveConfig } from './settings.js';
 import type { LoggerSettings } from './settings.generated.js';
 
 /** Most events and estimated bytes formatted into one write. */
@@ -57,6 +57,10 @@ export class LoggerDriver implements DriverInstance {
   private reopenRequested = false;
   /** The unwritten rest of a batch, kept across a re-open of the same file. */
   private pendingCarry: Buffer | null = null;
+  /** Path and format the pending carry was written for. */
+  private pendingCarryFile = '';
+  /** The format the open file was opened for. */
+  private openedFormat: LogFormat | null = null;
   /** Events (partly) in the carry. */
   private carryEvents = 0;
   private checkRequested = false;
@@ -243,13 +247,12 @@ export class LoggerDriver implements DriverInstance {
     const wantXml = cfg.format === 'xml';
     let f = this.file;
 
-    if (f && (f.path !== cfg.path || f.xml !== wantXml)) {
-      // Events still queued go to the new file, in the new format. A half-written event
-      // cannot move between files.
-      if (f.carry) this.counters.dropped += this.carryEvents;
-      this.carryEvents = 0;
+    if (f && (f.path !== cfg.path || this.openedFormat !== cfg.format)) {
+      // A new path or format is opened anew (applying `rewrite`); events still queued go there,
+      // in the new format.
       this.file = null;
       await f.close();
+      this.carryOver(f);
       return true;
     }
     if (f && this.reopenRequested) {
@@ -273,11 +276,18 @@ export class LoggerDriver implements DriverInstance {
     if (!f) {
       this.reopenRequested = false;
       this.checkRequested = false;
-      const carry = this.pendingCarry;
       const { file, repairedBytes } = await LogFile.open(cfg.path, wantXml, this.truncateOnOpen);
+      // The rest of a half-written event belongs after its start: in the same file, not emptied.
+      const carry = this.pendingCarry;
+      if (carry && (this.pendingCarryFile !== `${cfg.path}\n${cfg.format}` || this.truncateOnOpen)) {
+        this.counters.dropped += this.carryEvents;
+        this.carryEvents = 0;
+      } else {
+        file.carry = carry;
+      }
       this.truncateOnOpen = false;
       this.pendingCarry = null;
-      file.carry = carry;
+      this.openedFormat = cfg.format;
       this.file = file;
       if (repairedBytes > 0) {
         this.ctx.log.warn(`Repaired the end of ${cfg.path}: removed ${repairedBytes} bytes of an incomplete event`);
@@ -308,6 +318,7 @@ export class LoggerDriver implements DriverInstance {
   /** Bytes of a half-written batch survive a re-open of the same file (rotation, reload). */
   private carryOver(f: LogFile): void {
     this.pendingCarry = f.carry;
+    this.pendingCarryFile = `${f.path}\n${this.openedFormat}`;
   }
 
   private async writeBatch(f: LogFile): Promise<void> {
