@@ -112,7 +112,7 @@ export class Reconciler {
     const outcome = await this.reload('startup');
     this.unsubscribe = this.o.variables.onChange((change) => {
       if (change.source === 'file' || this.closed) return;
-      if (!this.applied?.drivers.some((d) => change.name.startsWith(`${d.prefix.toUpperCase()}_`))) return;
+      if (!this.variableAffectsDriver(change.name)) return;
       // coalesce bursts of variable writes into one reload
       if (this.variableTimer) return;
       this.variableTimer = setTimeout(() => {
@@ -121,6 +121,27 @@ export class Reconciler {
       }, 20);
     });
     return outcome;
+  }
+
+  /** True when `name` is `<prefix>_<key>` for a key of that driver's schema (a setting, not a driver's own state). */
+  private variableAffectsDriver(name: string): boolean {
+    const upper = name.toUpperCase();
+    for (const r of this.o.host.list()) {
+      const prefix = `${r.desired.prefix.toUpperCase()}_`;
+      if (!upper.startsWith(prefix)) continue;
+      const key = upper.slice(prefix.length).toLowerCase();
+      const schema = r.definition.schema as { properties?: Record<string, unknown>; patternProperties?: Record<string, unknown>; additionalProperties?: unknown };
+      if (schema.properties && key in schema.properties) return true;
+      for (const pattern of Object.keys(schema.patternProperties ?? {})) {
+        try {
+          if (new RegExp(pattern).test(key)) return true;
+        } catch {
+          // a schema with a bad pattern fails validation elsewhere
+        }
+      }
+      if (schema.additionalProperties !== undefined && schema.additionalProperties !== false) return true;
+    }
+    return false;
   }
 
   close(): void {
@@ -221,6 +242,10 @@ export class Reconciler {
     const variablePlan = this.o.variables.planDeclared(state.variables);
     const plan = computePlan(this.runningDrivers(), this.applied, state, variablePlan);
     const previous = this.applied;
+    if (plan.changes === 0 && trigger === 'variable') {
+      // a variable write that changes no driver's settings is not a reload
+      return { trigger, startedAt, durationMs: 0, generation: this.generation, outcome: 'unchanged', hash: state.hash, problems: [], drivers: [], restartRequired: [...this.restartRequired], plan };
+    }
     if (plan.changes === 0 && previous) {
       this.appliedFiles = loaded.files;
       this.appliedSnapshot = loaded.snapshot;
@@ -245,17 +270,20 @@ export class Reconciler {
       drivers = await applyDrivers({ host: this.o.host, plan: plan.drivers, desired: state, policy, loadDefinition: this.o.loadDefinition });
     }
     for (const key of plan.restartRequired) this.restartRequired.add(key);
-    this.applied = state;
-    this.appliedSnapshot = loaded.snapshot;
-    this.appliedFiles = loaded.files;
-    this.generation++;
-    this.appliedAt = new Date().toISOString();
-    const record: GenerationRecord = { generation: this.generation, hash: state.hash, appliedAt: this.appliedAt, files: this.appliedFiles };
+    const generation = this.generation + 1;
+    const appliedAt = new Date().toISOString();
+    const record: GenerationRecord = { generation, hash: state.hash, appliedAt, files: loaded.files };
     try {
       await this.generations.write(record, state);
     } catch (e) {
       this.o.log.error('Could not record the applied generation in the state folder.', { error: (e as Error).message });
     }
+    // the new generation and its reload outcome become visible together (finish() runs synchronously)
+    this.applied = state;
+    this.appliedSnapshot = loaded.snapshot;
+    this.appliedFiles = loaded.files;
+    this.generation = generation;
+    this.appliedAt = appliedAt;
     const failed = drivers.some((d) => d.outcome !== 'ok');
     return finish({ outcome: failed ? 'partial' : 'applied', hash: state.hash, problems: loaded.problems, drivers, restartRequired: [...this.restartRequired], plan });
   }

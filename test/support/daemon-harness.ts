@@ -24,12 +24,13 @@ export function testPasswordHash(): string {
 }
 
 /** The usual head of a test vscpd.conf: loopback on free ports, a test user, state in ./state. */
-export function baseConf(extra = ''): string {
+export function baseConf(extra = '', general: Record<string, string | number | boolean> = {}): string {
   return [
     '[general]',
     'name = test daemon',
     'state_dir = ./state',
     'guid = FF:FF:FF:FF:FF:FF:FF:F5:00:00:00:00:00:00:00:00',
+    ...Object.entries(general).map(([k, v]) => `${k} = ${v}`),
     '',
     '[tcpip]',
     'listen = 127.0.0.1:0',
