@@ -129,7 +129,7 @@ describe('automation jobs', () => {
     expect(of(events, 1024, 20)).toEqual([]);
   });
 
-  it('keeps running when emitting or the daemon info fails', async () => {
+  it('keeps running when emitting fails, and says when it works again', async () => {
     let calls = 0;
     const events: VscpEvent[] = [];
     const { automation, logger, waitFor } = setup({
@@ -137,8 +137,25 @@ describe('automation jobs', () => {
       emit: (e) => { if (calls++ === 0) throw new Error('bus is gone'); events.push(e); },
     });
     automation.start();
-    await waitFor('a heartbeat after the failure', () => events.length >= 1);
+    await waitFor('a heartbeat after the failure', () => events.length >= 2);
     expect(logger.at('error').join('\n')).toContain('bus is gone');
+    expect(logger.at('info').join('\n')).toContain('works again');
+  });
+
+  it('logs a job that keeps failing sparsely', async () => {
+    let calls = 0;
+    const { automation, logger, waitFor } = setup({
+      settings: settings({ heartbeat: '* * * * * *', capabilities: '* * * * * *' }),
+      daemon: {},
+      info: () => { calls++; throw new Error('no daemon info'); },
+    });
+    automation.start();
+    await waitFor('four failed ticks of each job', () => calls >= 8);
+    const errors = logger.at('error').filter((l) => l.includes('no daemon info'));
+    // failures 1, 2 and 4 of each job are logged, the 3rd stays quiet
+    expect(errors.length).toBeLessThan(calls);
+    expect(errors.some((l) => l.includes('failures=4'))).toBe(true);
+    expect(errors.some((l) => l.includes('failures=3'))).toBe(false);
   });
 });
 

@@ -109,6 +109,8 @@ export class Automation {
   private lastHeartbeat: Date | null = null;
   private lastCapabilities: Date | null = null;
   private readonly sent: Record<string, number> = {};
+  /** Failures in a row per job. */
+  private readonly failures = new Map<string, number>();
   // probe answers: a token bucket refilled every second
   private readonly probeRate: number;
   private probeTokens: number;
@@ -304,10 +306,19 @@ export class Automation {
   }
 
   private safely(job: string, fn: () => void): void {
+    const failed = this.failures.get(job) ?? 0;
     try {
       fn();
     } catch (e) {
-      this.log.error('An automation job failed.', { job, error: (e as Error)?.message ?? String(e) });
+      // The first failure and then sparsely: a job failing every second must not flood the log.
+      const n = failed + 1;
+      this.failures.set(job, n);
+      if ((n & (n - 1)) === 0) this.log.error('An automation job failed.', { job, error: (e as Error)?.message ?? String(e), failures: n });
+      return;
+    }
+    if (failed) {
+      this.failures.delete(job);
+      this.log.info('An automation job works again.', { job, failures: failed });
     }
   }
 
