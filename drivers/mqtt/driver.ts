@@ -232,6 +232,8 @@ export class MqttDriver implements MqttDriverInstance {
       manualConnect: true,
       queueQoSZero: false,
       resubscribe: false,
+      // mqtt.js formats a debug line for every packet unless given a logger; the driver logs itself.
+      log: () => {},
     };
     if (c.username !== '') {
       options.username = c.username;

@@ -30,37 +30,57 @@ export interface EchoGuardOptions {
   now?: () => number;
 }
 
-/** Insertion-ordered set with expiry; all entries share one lifetime, so the oldest expire first. */
+/**
+ * A map with a fixed capacity whose entries all live `ttlMs`. Insertion order is kept in a ring
+ * of slots, so expiring and evicting only ever look at the oldest slot (no Map iteration, which
+ * V8 makes slow after many deletions at the front).
+ */
 class ExpiringMap<V> {
-  private readonly entries = new Map<number, { expires: number; value: V }>();
-  constructor(private readonly ttlMs: number, private readonly capacity: number, private readonly now: () => number) {}
+  /** key → slot of its newest insertion */
+  private readonly index = new Map<number, number>();
+  private readonly keys: Float64Array;
+  private readonly expiries: Float64Array;
+  private readonly values: (V | undefined)[];
+  private head = 0;
+  private count = 0;
 
-  get size(): number {
-    return this.entries.size;
+  constructor(private readonly ttlMs: number, capacity: number, private readonly now: () => number) {
+    const size = Math.max(1, capacity);
+    this.keys = new Float64Array(size);
+    this.expiries = new Float64Array(size);
+    this.values = new Array<V | undefined>(size);
   }
 
   set(key: number, value: V): void {
     const now = this.now();
-    this.entries.delete(key);
-    this.entries.set(key, { expires: now + this.ttlMs, value });
-    this.prune(now);
+    this.expire(now);
+    if (this.count === this.keys.length) this.dropOldest();
+    const slot = (this.head + this.count) % this.keys.length;
+    this.keys[slot] = key;
+    this.expiries[slot] = now + this.ttlMs;
+    this.values[slot] = value;
+    this.count++;
+    // A key set again moves to the newest slot; its old slot is skipped when it falls out.
+    this.index.set(key, slot);
   }
 
   get(key: number): V | undefined {
-    const e = this.entries.get(key);
-    if (!e) return undefined;
-    if (e.expires <= this.now()) {
-      this.entries.delete(key);
-      return undefined;
-    }
-    return e.value;
+    const slot = this.index.get(key);
+    if (slot === undefined || this.expiries[slot]! <= this.now()) return undefined;
+    return this.values[slot];
   }
 
-  private prune(now: number): void {
-    for (const [key, e] of this.entries) {
-      if (e.expires > now && this.entries.size <= this.capacity) break;
-      this.entries.delete(key);
-    }
+  private expire(now: number): void {
+    while (this.count > 0 && this.expiries[this.head]! <= now) this.dropOldest();
+  }
+
+  private dropOldest(): void {
+    const head = this.head;
+    const key = this.keys[head]!;
+    if (this.index.get(key) === head) this.index.delete(key);
+    this.values[head] = undefined;
+    this.head = (head + 1) % this.keys.length;
+    this.count--;
   }
 }
 
