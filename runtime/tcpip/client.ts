@@ -193,6 +193,7 @@ export class VscpClient {
         client.bannerDone = (error) => (error ? reject(error) : resolve());
       });
     } catch (e) {
+      client.socket.destroy();
       const err = e as VscpClientError;
       throw err.code === 'closed' ? new VscpClientError('connect', `connect ${where}: ${err.message.replace(/^connection to \S+ /, '')}`) : err;
     } finally {

@@ -56,6 +56,10 @@ export interface TcpipServerStats {
 }
 
 interface Listener {
+  /** Identity for the sessions that came in on it. */
+  id: string;
+  /** The port it had before it was closed (to restore it). */
+  lastPort: number;
   key: string;
   address: ListenAddress;
   server: Server | TlsServer;
@@ -68,6 +72,8 @@ export class TcpipServerError extends Error {
 
 /** How long stop() waits for sessions to read their last line before cutting them off. */
 const STOP_GRACE_MS = 2000;
+/** A TLS client must finish its handshake within this time. */
+const TLS_HANDSHAKE_MS = 10_000;
 
 function listenKey(a: ListenAddress): string {
   return `${normalizeHost(a.host)}|${a.port}`;
@@ -97,6 +103,8 @@ export class TcpipServer {
   private emptyWaiters: (() => void)[] = [];
   private connectionsTotal = 0;
   private connectionsRefused = 0;
+  private listenerSeq = 0;
+  private readonly sockets = new Set<Socket>();
 
   constructor(options: TcpipServerOptions) {
     this.options = options;
@@ -174,37 +182,55 @@ export class TcpipServer {
       return;
     }
     const tlsChanged = prev.tlsCert !== next.tlsCert || prev.tlsKey !== next.tlsKey;
-    const material = next.enable && tlsChanged ? await loadTls(next) : this.tlsMaterial;
+    const prevMaterial = this.tlsMaterial;
+    const material = next.enable && tlsChanged ? await loadTls(next) : prevMaterial;
     const modeChanged = Boolean(prev.tlsCert) !== Boolean(next.tlsCert);
     const wanted = new Map(next.enable ? next.listen.map((a) => [listenKey(a), a] as const) : []);
+    if (!modeChanged) this.rekeyPortZero(wanted);
     const removed = [...this.listeners.values()].filter((l) => modeChanged || !wanted.has(l.key));
     const added = [...wanted.entries()].filter(([key]) => modeChanged || !this.listeners.has(key)).map(([, a]) => a);
-    this.settings = next;
+    const removedPorts = new Set(removed.map((l) => (l.server.address() as AddressInfo | null)?.port));
+    // first what can be bound next to the old listeners, then the rest after they are closed
+    const free = added.filter((a) => a.port === 0 || !removedPorts.has(a.port));
+    const clashing = added.filter((a) => !free.includes(a));
     this.tlsMaterial = material;
+    const opened: Listener[] = [];
+    const restore = async (): Promise<void> => {
+      void this.closeListeners(opened);
+      this.tlsMaterial = prevMaterial;
+      for (const l of removed) {
+        if (this.listeners.has(l.key)) continue;
+        const port = (l.server.address() as AddressInfo | null)?.port ?? l.lastPort;
+        await this.open(l.address, prev.listen, { id: l.id, port }).catch((e: Error) => {
+          this.log.error('Could not listen again on a previous address.', { address: formatListenAddress(l.address), error: e.message });
+        });
+      }
+    };
+    try {
+      for (const a of free) opened.push(await this.open(a, next.listen));
+    } catch (e) {
+      void this.closeListeners(opened);
+      this.tlsMaterial = prevMaterial;
+      throw e;
+    }
+    for (const l of removed) l.lastPort = (l.server.address() as AddressInfo | null)?.port ?? l.lastPort;
     // stops listening at once; the promise only tells when their last connections are gone
     void this.closeListeners(removed);
-    for (const l of removed) {
-      for (const s of this.active) if (s.listenerKey === l.key) s.close('address no longer configured');
-    }
-    const opened: ListenAddress[] = [];
     try {
-      for (const a of added) {
-        await this.open(a, next.listen);
-        opened.push(a);
-      }
+      for (const a of clashing) opened.push(await this.open(a, next.listen));
     } catch (e) {
-      // put the previous listeners back so the interface stays reachable
-      void this.closeListeners(opened.map((a) => this.listeners.get(listenKey(a))!).filter(Boolean));
-      this.settings = prev;
-      this.tlsMaterial = await loadTls(prev).catch(() => null);
-      for (const l of removed) await this.open(l.address, prev.listen).catch(() => undefined);
+      await restore();
       throw e;
+    }
+    this.settings = next;
+    for (const l of removed) {
+      for (const s of this.active) if (s.listenerId === l.id) s.close('address no longer configured');
     }
     if (tlsChanged && !modeChanged && material) {
       for (const l of this.listeners.values()) if (l.tls) (l.server as TlsServer).setSecureContext(material);
       this.log.info('TLS certificate replaced.', { cert: next.tlsCert ?? undefined });
     }
-    for (const a of opened) this.log.info('Listening for TCP/IP clients.', { address: formatListenAddress(a) });
+    for (const l of opened) this.log.info('Listening for TCP/IP clients.', { address: formatListenAddress(l.address) });
     for (const l of removed) this.log.info('Stopped listening.', { address: formatListenAddress(l.address) });
   }
 
@@ -223,8 +249,30 @@ export class TcpipServer {
       });
       for (const s of this.active) s.destroy();
     }
+    for (const socket of this.sockets) socket.destroy();
     await closing;
     this.started = false;
+  }
+
+  /**
+   * A listener configured with port 0 that got port P counts as configured with P: updating
+   * `127.0.0.1:0` to `127.0.0.1:P` keeps it (and its sessions).
+   */
+  private rekeyPortZero(wanted: Map<string, ListenAddress>): void {
+    for (const [key, a] of wanted) {
+      if (this.listeners.has(key)) continue;
+      for (const l of this.listeners.values()) {
+        if (l.address.port !== 0 || wanted.has(l.key)) continue;
+        const bound = l.server.address() as AddressInfo | null;
+        if (bound?.port === a.port && normalizeHost(l.address.host) === normalizeHost(a.host)) {
+          this.listeners.delete(l.key);
+          l.key = key;
+          l.address = a;
+          this.listeners.set(key, l);
+          break;
+        }
+      }
+    }
   }
 
   private capabilities(): bigint {
@@ -283,20 +331,29 @@ export class TcpipServer {
       idleTimeoutMs: settings.idleTimeoutMs,
       keepaliveIntervalMs: settings.keepaliveIntervalMs,
     };
-    const session = new Session(this.ctx, socket, limits, listener.key, listener.tls);
+    const session = new Session(this.ctx, socket, limits, listener.id, listener.tls);
     this.active.add(session);
     this.log.debug('Connection accepted.', { address: session.remoteAddress, port: session.remotePort, tls: listener.tls });
     session.start();
   }
 
-  private async open(a: ListenAddress, all: readonly ListenAddress[]): Promise<void> {
+  /** Listens on `a` (on `reuse.port` instead of a.port when restoring a listener). */
+  private async open(a: ListenAddress, all: readonly ListenAddress[], reuse?: { id: string; port: number }): Promise<Listener> {
     const key = listenKey(a);
-    if (this.listeners.has(key)) return;
+    const existing = this.listeners.get(key);
+    if (existing) return existing;
     const tls = this.tlsMaterial !== null;
-    const listener: Listener = { key, address: a, tls, server: undefined as unknown as Server };
+    const listener: Listener = {
+      id: reuse?.id ?? `${key}#${++this.listenerSeq}`, key, address: a, tls, lastPort: 0, server: undefined as unknown as Server,
+    };
     const server: Server | TlsServer = tls
-      ? createTlsServer({ ...this.tlsMaterial!, allowHalfOpen: true }, () => undefined)
+      ? createTlsServer({ ...this.tlsMaterial!, allowHalfOpen: true, handshakeTimeout: TLS_HANDSHAKE_MS }, () => undefined)
       : createServer({ allowHalfOpen: true });
+    // every socket, also those still in a TLS handshake, so stop() can end them all
+    server.on('connection', (socket: Socket) => {
+      this.sockets.add(socket);
+      socket.once('close', () => this.sockets.delete(socket));
+    });
     if (tls) {
       server.on('secureConnection', (socket: TLSSocket) => this.accept(socket, listener));
       server.on('tlsClientError', (e: Error, socket: TLSSocket) => {
@@ -313,13 +370,14 @@ export class TcpipServer {
     await new Promise<void>((resolve, reject) => {
       const onError = (e: Error): void => reject(new TcpipServerError(`tcpip: listen ${formatListenAddress(a)}: ${(e as NodeJS.ErrnoException).code ?? e.message}`));
       server.once('error', onError);
-      server.listen({ host: host === '' ? undefined : host, port: a.port, ipv6Only, exclusive: true }, () => {
+      server.listen({ host: host === '' ? undefined : host, port: reuse?.port ?? a.port, ipv6Only, exclusive: true }, () => {
         server.off('error', onError);
         resolve();
       });
     });
     server.on('error', (e: Error) => this.log.error('Listener failed.', { address: formatListenAddress(a), error: e.message }));
     this.listeners.set(key, listener);
+    return listener;
   }
 
   /** Stops listening at once; resolves when the listeners' connections are all closed too. */

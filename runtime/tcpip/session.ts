@@ -104,8 +104,8 @@ export class Session {
   readonly localPort: number;
   readonly tls: boolean;
   readonly connectedAt = new Date();
-  /** Listener key this connection came in on (for closing sessions of a removed listener). */
-  readonly listenerKey: string;
+  /** The listener this connection came in on (for closing sessions of a removed listener). */
+  readonly listenerId: string;
   readonly log: Logger;
 
   user: User | null = null;
@@ -145,11 +145,11 @@ export class Session {
   private errorsInARow = 0;
   private counts = { commands: 0, errors: 0, sendRejected: 0 };
 
-  constructor(ctx: ServerContext, socket: Socket, limits: SessionLimits, listenerKey: string, tls: boolean) {
+  constructor(ctx: ServerContext, socket: Socket, limits: SessionLimits, listenerId: string, tls: boolean) {
     this.ctx = ctx;
     this.socket = socket;
     this.limits = limits;
-    this.listenerKey = listenerKey;
+    this.listenerId = listenerId;
     this.tls = tls;
     this.remoteAddress = socket.remoteAddress ?? '';
     this.remotePort = socket.remotePort ?? 0;
