@@ -122,7 +122,7 @@ export interface DriverMetadata {
   legacyLibraries?: readonly string[];
 }
 
-export interface DriverDefinition<S extends DriverSettings = DriverSettings> {
+export interface DriverDefinition<S extends object = DriverSettings> {
   /** Short lower-case id, equal to the folder name under drivers/. */
   readonly id: string;
   readonly metadata: DriverMetadata;
@@ -154,6 +154,6 @@ export class DriverConfigError extends Error {
 }
 
 /** Helper for driver modules: keeps the settings type when defining a driver. */
-export function defineDriver<S extends DriverSettings>(definition: DriverDefinition<S>): DriverDefinition<S> {
+export function defineDriver<S extends object>(definition: DriverDefinition<S>): DriverDefinition<S> {
   return definition;
 }

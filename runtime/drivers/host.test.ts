@@ -88,6 +88,13 @@ describe('driver host', () => {
     expect(probe('hp7')!.received.map((e) => e.vscpType)).toEqual([...Array(50).keys()]);
   });
 
+  it('keeps a degraded health reported during start() instead of calling the driver running', async () => {
+    const h = await setup();
+    const d = probeDriver('hp9', { degraded_at_start: true });
+    await h.host.add(d, await h.load(d));
+    expect(h.host.get('hp9')!.status()).toMatchObject({ state: 'degraded', reason: 'degraded_at_start is set' });
+  });
+
   it('throttles a driver that floods the bus and marks it degraded', async () => {
     const h = await setup();
     const d = probeDriver('hp8', { emit_interval_ms: 1, emit_burst: 5000 });

@@ -140,6 +140,8 @@ export class DriverRuntime {
   private stableTimer: NodeJS.Timeout | null = null;
   private pumping = false;
   private credentials: LocalCredentials | null = null;
+  /** A health report made while start() ran. */
+  private healthAtStart: { health: 'running' | 'degraded'; reason: string | null } | null = null;
   private tokens: number;
   private tokensAt = Date.now();
   private lastReceiveErrorLog = 0;
@@ -327,7 +329,13 @@ export class DriverRuntime {
       },
       emit: (event: VscpEvent | VscpEventInit) => runtime.emitFrom(client, abort, event),
       setHealth: (health, reason) => {
-        if (abort.signal.aborted || !runtime.isActive) return;
+        if (abort.signal.aborted) return;
+        if (runtime.state === 'starting') {
+          // applied when start() resolves, instead of plain `running`
+          runtime.healthAtStart = { health, reason: reason ?? null };
+          return;
+        }
+        if (!runtime.isActive) return;
         if (health === 'degraded') runtime.setState('degraded', reason ?? 'degraded');
         else runtime.setState('running', null);
       },
@@ -387,6 +395,7 @@ export class DriverRuntime {
     this.abort = abort;
     this.timers = timers;
     this.starts++;
+    this.healthAtStart = null;
     this.setState('starting', null);
     let instance: DriverInstance;
     try {
@@ -414,7 +423,11 @@ export class DriverRuntime {
       return { ok: false, error: msg, configError };
     }
     if (this.run !== runId || abort.signal.aborted) return { ok: false, error: 'stopped while starting' };
-    this.setState('running', null);
+    // set by ctx.setHealth while start() ran (the await above), which the compiler cannot see
+    const health = this.healthAtStart as { health: 'running' | 'degraded'; reason: string | null } | null;
+    this.healthAtStart = null;
+    if (health?.health === 'degraded') this.setState('degraded', health.reason ?? 'degraded');
+    else this.setState('running', null);
     this.log.info('Started.', { driver: this.desired.ref });
     this.armStableTimer();
     this.kick();

@@ -36,6 +36,7 @@ const definition = {
       emit_interval_ms: { type: 'integer', default: 0, minimum: 0, description: 'emit an event this often (0 = never)', 'x-reload': 'hot' },
       emit_burst: { type: 'integer', default: 1, minimum: 1, description: 'events per emit tick', 'x-reload': 'hot' },
       echo: { type: 'boolean', default: false, description: 'emit every received event back with type + 1', 'x-reload': 'hot' },
+      degraded_at_start: { type: 'boolean', default: false, description: 'report degraded health from inside start()', 'x-reload': 'driver-restart' },
       no_reconfigure: { type: 'boolean', default: false, description: 'the instance has no reconfigure()', 'x-reload': 'driver-restart' },
       receive_delay_ms: { type: 'integer', default: 0, minimum: 0, description: 'receive() takes this long', 'x-reload': 'hot' },
     },
@@ -61,6 +62,7 @@ const definition = {
         record(ctx.prefix, 'start', current.mode);
         state.starts++;
         if (current.fail_start) throw new Error('fail_start is set');
+        if (current.degraded_at_start) ctx.setHealth('degraded', 'degraded_at_start is set');
         started = true;
         state.running = true;
         registry.instances.set(ctx.prefix, state);
