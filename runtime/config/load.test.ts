@@ -222,3 +222,39 @@ describe('resolveDesiredState', () => {
     expect(r.state!.files.map((f) => f.path)).toEqual([join(dir, 'vscpd.conf'), join(dir, 'admin.hash')]);
   });
 });
+
+describe('reading hostile files', () => {
+  it('refuses FIFOs and devices without blocking, and reads /proc-like files to their end', async () => {
+    const { execFileSync } = await import('node:child_process');
+    const dir = tempDir();
+    execFileSync('mkfifo', [join(dir, 'fifo')]);
+    writeFileSync(join(dir, 'vscpd.conf'), '[tcpip]\nenable = false\n[general]\nname = ${file:fifo}\n[automation]\nheartbeat = ${file:/dev/zero}\n');
+    const r = await loadConfiguration(join(dir, 'vscpd.conf'));
+    expect(r.problems.map((p) => `${p.line}: ${p.message}`)).toEqual([
+      '4: [general] name: ${file:fifo}: fifo is not a regular file',
+      '6: [automation] heartbeat: ${file:/dev/zero}: /dev/zero is not a regular file',
+    ]);
+    const fifoConf = join(dir, 'fifo');
+    const direct = await loadConfiguration(fifoConf);
+    expect(direct.problems[0]!.message).toBe('cannot read the configuration: is not a regular file');
+  });
+});
+
+describe('readConfiguration', () => {
+  it('lists the files it read with their hashes, and the ones it looked for in vain', async () => {
+    const dir = writeFiles(tempDir(), {
+      'vscpd.conf': '[general]\ninclude = conf.d/*.conf, extra.conf\nvariables = vars.ini\nname = ${file:name.txt}\n',
+      'conf.d/a.conf': '[tcpip]\nenable = false\n',
+      'name.txt': 'daemon\n',
+    });
+    const r = await readConfiguration(join(dir, 'vscpd.conf'));
+    const s = r.snapshot!;
+    expect(s.files.map((f) => f.path)).toEqual([join(dir, 'vscpd.conf'), join(dir, 'name.txt'), join(dir, 'conf.d/a.conf')]);
+    expect(s.files.every((f) => /^[0-9a-f]{64}$/.test(f.hash))).toBe(true);
+    expect(s.missingFiles.sort()).toEqual([join(dir, 'extra.conf'), join(dir, 'vars.ini')].sort());
+    expect(r.problems.map((p) => p.message)).toEqual([
+      '[general] include: extra.conf does not exist',
+      '[general] variables: vars.ini does not exist',
+    ]);
+  });
+});

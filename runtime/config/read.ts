@@ -7,7 +7,7 @@
 import { createHash } from 'node:crypto';
 import { constants } from 'node:fs';
 import { access, open, stat } from 'node:fs/promises';
-import { dirname, isAbsolute, relative, resolve, sep } from 'node:path';
+import { dirname, isAbsolute, relative, resolve } from 'node:path';
 import { classifyDriverRef } from './driver-ref.js';
 import { parseGlobList } from './formats.js';
 import { expandGlob } from './glob.js';
@@ -63,6 +63,11 @@ export interface ConfigSnapshot {
   variableFile: { path: string; sections: ConfSection[]; origin: SourceLocation } | null;
   /** Files the configuration names but the loader does not read (TLS files, driver modules, programs). */
   fileStatus: ReadonlyMap<string, FileStatus>;
+  /**
+   * Files the loader tried to read and could not (a literal include, the variable file, a
+   * `${file:}` reference): a watcher should watch for them to appear.
+   */
+  missingFiles: string[];
   /** Problems found while reading; resolving the snapshot reports them again. */
   problems: Problem[];
 }
@@ -90,6 +95,13 @@ function errnoText(e: unknown): string {
 
 /** Reads a whole text file, bounded, UTF-8 checked. */
 async function readTextFile(path: string, maxBytes: number): Promise<ReadResult> {
+  // Look before opening: opening a FIFO or a device could block or never end.
+  try {
+    const st = await stat(path);
+    if (!st.isFile()) return { ok: false, message: st.isDirectory() ? 'is a folder, not a file' : 'is not a regular file' };
+  } catch (e) {
+    return { ok: false, message: errnoText(e) };
+  }
   let handle;
   try {
     handle = await open(path, 'r');
@@ -100,16 +112,18 @@ async function readTextFile(path: string, maxBytes: number): Promise<ReadResult>
     const st = await handle.stat();
     if (!st.isFile()) return { ok: false, message: st.isDirectory() ? 'is a folder, not a file' : 'is not a regular file' };
     if (st.size > maxBytes) return { ok: false, message: `is ${st.size} bytes; at most ${maxBytes} are read` };
-    const buf = Buffer.alloc(Math.min(st.size, maxBytes) + 1);
+    // Read to the end whatever the size says (files under /proc report 0), but never past the bound.
+    const chunks: Buffer[] = [];
     let length = 0;
     for (;;) {
-      const { bytesRead } = await handle.read(buf, length, buf.length - length, null);
+      const chunk = Buffer.alloc(Math.min(65536, maxBytes + 1 - length));
+      const { bytesRead } = await handle.read(chunk, 0, chunk.length, null);
       if (bytesRead === 0) break;
+      chunks.push(chunk.subarray(0, bytesRead));
       length += bytesRead;
       if (length > maxBytes) return { ok: false, message: `is larger than ${maxBytes} bytes` };
-      if (length === buf.length) break;
     }
-    const bytes = buf.subarray(0, length);
+    const bytes = Buffer.concat(chunks, length);
     let text: string;
     try {
       text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
@@ -147,11 +161,15 @@ export async function readConfiguration(path: string, options: ReadOptions = {})
   const fileHashes = new Map<string, string>();
   const sections: ConfSection[] = [];
   const show = (p: string): string => displayPath(p, baseDir);
+  const missingFiles = new Set<string>();
 
   const reader: ReferenceReader = {
     async readFile(p) {
       const r = await readTextFile(p, MAX_REFERENCED_FILE_BYTES);
-      if (!r.ok) return { ok: false, message: `${show(p)} ${r.message}` };
+      if (!r.ok) {
+        missingFiles.add(p);
+        return { ok: false, message: `${show(p)} ${r.message}` };
+      }
       if (!fileHashes.has(p)) {
         fileHashes.set(p, r.hash);
         files.push({ path: p, hash: r.hash });
@@ -224,6 +242,7 @@ export async function readConfiguration(path: string, options: ReadOptions = {})
       if (g.literal) {
         const st = await fileStatus(g.files[0]!);
         if (!st.exists) {
+          missingFiles.add(g.files[0]!);
           problems.push({ severity: 'error', ...where, section: 'general', key: 'include', message: `[general] include: ${show(g.files[0]!)} does not exist` });
           continue;
         }
@@ -272,6 +291,7 @@ export async function readConfiguration(path: string, options: ReadOptions = {})
     const r = await readTextFile(varPath, MAX_CONFIG_FILE_BYTES);
     const where = { file: varEntry.file, line: varEntry.line };
     if (!r.ok) {
+      missingFiles.add(varPath);
       problems.push({ severity: 'error', ...where, section: 'general', key: 'variables', message: `[general] variables: ${show(varPath)} ${r.message}` });
     } else {
       if (!fileHashes.has(varPath)) {
@@ -305,13 +325,7 @@ export async function readConfiguration(path: string, options: ReadOptions = {})
   }
 
   return {
-    snapshot: { configFile, baseDir, files, sections, variableFile, fileStatus: status, problems: [...problems] },
+    snapshot: { configFile, baseDir, files, sections, variableFile, fileStatus: status, missingFiles: [...missingFiles], problems: [...problems] },
     problems,
   };
-}
-
-/** True when `child` is `parent` or inside it. */
-export function isInside(parent: string, child: string): boolean {
-  const rel = relative(parent, child);
-  return rel === '' || (!rel.startsWith('..' + sep) && rel !== '..' && !isAbsolute(rel));
 }

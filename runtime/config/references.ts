@@ -24,11 +24,6 @@ export type ResolvedValue =
 const ENV_NAME_RE = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const FORMS = '${env:NAME}, ${env:NAME:-default} or ${file:path} ($${ for a literal ${)';
 
-/** True when the text holds a reference (or a `$${` escape) that resolution would change. */
-export function hasReference(text: string): boolean {
-  return text.includes('${');
-}
-
 export async function resolveReferences(text: string, ctx: ReferenceContext): Promise<ResolvedValue> {
   if (!text.includes('${')) return { ok: true, value: text, secret: false, files: [] };
   let out = '';

@@ -4,7 +4,7 @@
  * did-you-mean, defaults with their origin, and the annotation rules every schema follows.
  */
 import { readFileSync } from 'node:fs';
-import { dirname, isAbsolute, join, resolve } from 'node:path';
+import { isAbsolute, join, resolve } from 'node:path';
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import type { ReloadClass } from '../drivers/contract.js';
 import { packageRoot } from '../support/package-root.js';
@@ -168,25 +168,21 @@ export function checkSchemaAnnotations(schema: JsonSchema, kind: 'section' | 'dr
   return [...new Set(out)];
 }
 
+const patternCache = new WeakMap<object, [RegExp, JsonSchema][]>();
+
 /** The schema of one field: an exact property, else the first matching pattern property. */
 export function fieldSchema(schema: JsonSchema, key: string): JsonSchema | undefined {
   const props = schema.properties as Record<string, JsonSchema> | undefined;
   if (props && Object.prototype.hasOwnProperty.call(props, key)) return props[key];
   const patterns = schema.patternProperties as Record<string, JsonSchema> | undefined;
-  if (patterns) {
-    for (const [pattern, s] of Object.entries(patterns)) {
-      if (new RegExp(pattern, 'u').test(key)) return s;
-    }
+  if (!patterns) return undefined;
+  let compiled = patternCache.get(patterns);
+  if (!compiled) {
+    compiled = Object.entries(patterns).map(([p, s]) => [new RegExp(p, 'u'), s]);
+    patternCache.set(patterns, compiled);
   }
+  for (const [re, s] of compiled) if (re.test(key)) return s;
   return undefined;
-}
-
-/** Every key a schema names (exact properties; pattern properties as their pattern). */
-export function allowedKeys(schema: JsonSchema): string[] {
-  return [
-    ...Object.keys((schema.properties ?? {}) as object),
-    ...Object.keys((schema.patternProperties ?? {}) as object).map((p) => `/${p}/`),
-  ];
 }
 
 /**
@@ -471,9 +467,4 @@ export function validateSection(compiled: CompiledSection, input: SectionInput):
 export function reloadOf(field: JsonSchema | undefined): ReloadClass {
   const r = field?.['x-reload'];
   return r === 'hot' || r === 'driver-restart' || r === 'daemon-restart' ? r : 'driver-restart';
-}
-
-/** Folder of an origin's file, for resolving relative paths. */
-export function originDir(origin: ValueOrigin, fallback: string): string {
-  return 'file' in origin && origin.file ? dirname(origin.file) : fallback;
 }
