@@ -4,23 +4,24 @@
  */
 import { resolve } from 'node:path';
 import { loadConfiguration } from '../config/resolve.js';
-import { CONFIG_OPTION, type CliCommand, EXIT_FAILURE, EXIT_OK, configPath } from './command.js';
+import { CONFIG_OPTION, type CliCommand, EXIT_FAILURE, EXIT_OK, REPLACE_OPTION, configPath, replacements } from './command.js';
 import { plural, printableProblem, problemJson, shortPath } from './output.js';
 
 export const checkCommand: CliCommand = {
   name: 'check',
   summary: 'Validate the configuration and the variable file, as a reload would',
-  usage: '[-c FILE] [--json]',
+  usage: '[-c FILE] [--replace FILE=CANDIDATE]… [--json]',
   details: [
     'Prints every problem as file:line: message, warnings marked, then a summary line.',
     'Exit status: 0 valid (warnings allowed), 1 invalid, 2 usage error. Writes nothing.',
-    'Ansible: template: … validate="vscpd check -c %s"',
+    'Ansible checks a temporary copy in context with --replace:',
+    '  validate: vscpd check -c /etc/vscpd/vscpd.conf --replace /etc/vscpd/conf.d/40-mqtt.conf=%s',
   ].join('\n'),
-  options: [CONFIG_OPTION, { name: 'json', type: 'boolean', description: 'print the result as one JSON object' }],
+  options: [CONFIG_OPTION, REPLACE_OPTION, { name: 'json', type: 'boolean', description: 'print the result as one JSON object' }],
   async run(ctx) {
     const { io } = ctx;
     const file = resolve(io.cwd, configPath(ctx));
-    const result = await loadConfiguration(file, { env: io.env });
+    const result = await loadConfiguration(file, { env: io.env, replace: replacements(ctx) });
     const errors = result.problems.filter((p) => p.severity === 'error').length;
     const warnings = result.problems.length - errors;
     const state = result.state;

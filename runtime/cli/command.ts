@@ -2,6 +2,7 @@
  * What a `vscpd` command is. Adding a command: write `runtime/cli/<name>.ts` exporting a
  * CliCommand, and add it to the table in `runtime/cli/commands.ts`.
  */
+import { resolve } from 'node:path';
 import type { CliIo } from './io.js';
 
 export const EXIT_OK = 0;
@@ -20,14 +21,16 @@ export interface CliOption {
   /** One letter (`c`). */
   short?: string;
   type: 'string' | 'boolean';
+  /** May be given more than once (the value is then a list). */
+  multiple?: boolean;
   /** Shown in help for string options (`FILE`). */
   valueName?: string;
   description: string;
 }
 
 export interface CommandContext {
-  /** Parsed options by long name. */
-  options: Record<string, string | boolean | undefined>;
+  /** Parsed options by long name (a list for `multiple` options). */
+  options: Record<string, string | boolean | string[] | undefined>;
   positionals: string[];
   io: CliIo;
 }
@@ -71,4 +74,25 @@ export function configPath(ctx: CommandContext): string {
   }
   const env = ctx.io.env.VSCPD_CONFIG;
   return env && env.trim() !== '' ? env : DEFAULT_CONFIG_PATH;
+}
+
+/** `--replace TARGET=CANDIDATE`: check a candidate file in the place of TARGET. */
+export const REPLACE_OPTION: CliOption = {
+  name: 'replace',
+  type: 'string',
+  multiple: true,
+  valueName: 'FILE=CANDIDATE',
+  description: 'read CANDIDATE in place of FILE (which may not exist yet); for Ansible validate: --replace /etc/vscpd/conf.d/x.conf=%s',
+};
+
+/** The `--replace` pairs as absolute target → absolute candidate. */
+export function replacements(ctx: CommandContext): Map<string, string> {
+  const out = new Map<string, string>();
+  const given = ctx.options.replace;
+  for (const pair of Array.isArray(given) ? given : typeof given === 'string' ? [given] : []) {
+    const eq = pair.indexOf('=');
+    if (eq <= 0 || eq === pair.length - 1) throw new UsageError(`--replace needs FILE=CANDIDATE, got "${pair}"`);
+    out.set(resolve(ctx.io.cwd, pair.slice(0, eq)), resolve(ctx.io.cwd, pair.slice(eq + 1)));
+  }
+  return out;
 }

@@ -186,3 +186,29 @@ describe('vscpd passwd', () => {
     expect(cancelled.out()).toBe('');
   });
 });
+
+describe('vscpd check --replace (Ansible validate)', () => {
+  it('checks a candidate in the place of a file, in the context of the others', async () => {
+    const dir = validConfig();
+    const tmp = writeFiles(tempDir(), {
+      'candidate-main': '[general]\nname = new\nvariables = variables.ini\ninclude = conf.d/*.conf\n[user.admin]\npassword = ${env:ADMIN_HASH}\n',
+      'candidate-dropin': '[driver.log2]\ndriver = logger\npath = other.log\nformat = yaml\n',
+    });
+    const main1 = memoryIo({ env: { ADMIN_HASH: HASH }, cwd: dir });
+    expect(await main(['check', '-c', 'etc/vscpd.conf', '--replace', `etc/vscpd.conf=${join(tmp, 'candidate-main')}`], main1)).toBe(0);
+    expect(main1.out()).toBe('etc/vscpd.conf: valid (1 driver, 1 user, 1 variable, 3 files read)\n');
+
+    // A new drop-in file that does not exist yet joins the include pattern it matches.
+    const dropin = memoryIo({ env: { ADMIN_HASH: HASH }, cwd: dir });
+    expect(await main(['check', '-c', 'etc/vscpd.conf', '--replace', `etc/conf.d/40-log.conf=${join(tmp, 'candidate-dropin')}`], dropin)).toBe(1);
+    expect(dropin.out()).toBe([
+      'etc/conf.d/40-log.conf:4: [driver.log2] format: must be text, xml or jsonl, got yaml',
+      'etc/vscpd.conf: invalid: 1 error',
+      '',
+    ].join('\n'));
+
+    const bad = memoryIo({ cwd: dir });
+    expect(await main(['check', '--replace', 'no-equals-sign'], bad)).toBe(2);
+    expect(bad.err()).toContain('--replace needs FILE=CANDIDATE, got "no-equals-sign"');
+  });
+});

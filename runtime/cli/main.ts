@@ -76,8 +76,8 @@ export async function main(argv: readonly string[], io: CliIo = processIo()): Pr
   }
 
   const options: NonNullable<ParseArgsConfig['options']> = { help: { type: 'boolean', short: 'h' } };
-  for (const o of command.options) options[o.name] = { type: o.type, ...(o.short ? { short: o.short } : {}) };
-  let parsed: { values: Record<string, string | boolean | undefined>; positionals: string[] };
+  for (const o of command.options) options[o.name] = { type: o.type, ...(o.short ? { short: o.short } : {}), ...(o.multiple ? { multiple: true } : {}) };
+  let parsed: { values: Record<string, string | boolean | string[] | undefined>; positionals: string[] };
   try {
     parsed = parseArgs({ args: [...rest], options, strict: true, allowPositionals: command.positionals === true }) as typeof parsed;
   } catch (e) {

@@ -5,7 +5,7 @@
 import { resolve } from 'node:path';
 import { effectiveView, formatEffectiveIni } from '../config/effective.js';
 import { loadConfiguration } from '../config/resolve.js';
-import { CONFIG_OPTION, type CliCommand, EXIT_FAILURE, EXIT_OK, configPath } from './command.js';
+import { CONFIG_OPTION, type CliCommand, EXIT_FAILURE, EXIT_OK, REPLACE_OPTION, configPath, replacements } from './command.js';
 import { plural, printableProblem, shortPath } from './output.js';
 
 export const showCommand: CliCommand = {
@@ -19,6 +19,7 @@ export const showCommand: CliCommand = {
   ].join('\n'),
   options: [
     CONFIG_OPTION,
+    REPLACE_OPTION,
     { name: 'effective', type: 'boolean', description: 'the effective configuration (the default and only view)' },
     { name: 'origin', type: 'boolean', description: 'add the origin and reload class of every value' },
     { name: 'json', type: 'boolean', description: 'print one JSON object' },
@@ -26,7 +27,7 @@ export const showCommand: CliCommand = {
   async run(ctx) {
     const { io } = ctx;
     const file = resolve(io.cwd, configPath(ctx));
-    const result = await loadConfiguration(file, { env: io.env });
+    const result = await loadConfiguration(file, { env: io.env, replace: replacements(ctx) });
     for (const p of result.problems) io.stderr.write(`${printableProblem(p, io.cwd)}\n`);
     if (!result.state) {
       const errors = result.problems.filter((p) => p.severity === 'error').length;

@@ -31,3 +31,14 @@ describe('include globs', () => {
     expect(await expandGlob('extra.conf', '/etc/vscpd')).toEqual({ files: ['/etc/vscpd/extra.conf'], literal: true });
   });
 });
+
+describe('globMatches', () => {
+  it('matches a path against a pattern segment by segment', async () => {
+    const { globMatches } = await import('./glob.js');
+    expect(globMatches('conf.d/*.conf', '/etc/vscpd', '/etc/vscpd/conf.d/40-mqtt.conf')).toBe(true);
+    expect(globMatches('conf.d/*.conf', '/etc/vscpd', '/etc/vscpd/conf.d/.40-mqtt.conf')).toBe(false);
+    expect(globMatches('conf.d/*.conf', '/etc/vscpd', '/etc/vscpd/conf.d/sub/x.conf')).toBe(false);
+    expect(globMatches('/etc/*/x.conf', '/', '/etc/vscpd/x.conf')).toBe(true);
+    expect(globMatches('x.conf', '/etc', '/etc/x.conf')).toBe(true);
+  });
+});

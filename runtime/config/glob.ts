@@ -82,3 +82,16 @@ export async function expandGlob(pattern: string, baseDir: string): Promise<Glob
   files.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
   return { files, literal: false };
 }
+
+/** True when an absolute `path` matches the pattern (resolved against `baseDir`), segment by segment. */
+export function globMatches(pattern: string, baseDir: string, path: string): boolean {
+  const abs = (isAbsolute(pattern) ? resolve(pattern) : resolve(baseDir, pattern)).split(sep);
+  const parts = resolve(path).split(sep);
+  if (abs.length !== parts.length) return false;
+  return abs.every((seg, i) => {
+    const name = parts[i]!;
+    if (!hasGlob(seg)) return seg === name;
+    if (name.startsWith('.') && !seg.startsWith('.')) return false;
+    return segmentRegExp(seg).test(name);
+  });
+}

@@ -10,7 +10,7 @@ import { access, open, stat } from 'node:fs/promises';
 import { dirname, isAbsolute, relative, resolve } from 'node:path';
 import { classifyDriverRef } from './driver-ref.js';
 import { parseGlobList } from './formats.js';
-import { expandGlob } from './glob.js';
+import { expandGlob, globMatches } from './glob.js';
 import { type IniSection, scanIni } from './ini.js';
 import { type ReferenceReader, resolveReferences } from './references.js';
 import type { Problem, SourceLocation } from './types.js';
@@ -75,6 +75,12 @@ export interface ConfigSnapshot {
 export interface ReadOptions {
   /** Environment for `${env:…}`; default process.env. */
   env?: Readonly<Record<string, string | undefined>>;
+  /**
+   * Candidates to validate in place: absolute target path → file whose content is read instead.
+   * The target need not exist (a new drop-in file is matched by the include patterns). Problems
+   * name the target. This is how `vscpd check --replace` checks Ansible's temporary copy.
+   */
+  replace?: ReadonlyMap<string, string>;
 }
 
 /** A path as shown inside messages: relative to the main file's folder when inside it. */
@@ -162,10 +168,12 @@ export async function readConfiguration(path: string, options: ReadOptions = {})
   const sections: ConfSection[] = [];
   const show = (p: string): string => displayPath(p, baseDir);
   const missingFiles = new Set<string>();
+  const replace = new Map([...(options.replace ?? new Map<string, string>())].map(([t, c]) => [resolve(t), resolve(c)]));
+  const readText = (p: string, max: number): Promise<ReadResult> => readTextFile(replace.get(p) ?? p, max);
 
   const reader: ReferenceReader = {
     async readFile(p) {
-      const r = await readTextFile(p, MAX_REFERENCED_FILE_BYTES);
+      const r = await readText(p, MAX_REFERENCED_FILE_BYTES);
       if (!r.ok) {
         missingFiles.add(p);
         return { ok: false, message: `${show(p)} ${r.message}` };
@@ -204,7 +212,7 @@ export async function readConfiguration(path: string, options: ReadOptions = {})
   const includedAt = new Map<string, SourceLocation>();
 
   const readConfFile = async (file: string, stack: string[]): Promise<void> => {
-    const r = await readTextFile(file, MAX_CONFIG_FILE_BYTES);
+    const r = await readText(file, MAX_CONFIG_FILE_BYTES);
     if (!r.ok) throw new Error(r.message);
     if (!fileHashes.has(file)) {
       fileHashes.set(file, r.hash);
@@ -239,8 +247,13 @@ export async function readConfiguration(path: string, options: ReadOptions = {})
     for (const pattern of patterns) {
       const where = { file, line: include.line };
       const g = await expandGlob(pattern, dirname(file));
+      if (!g.literal) {
+        // A candidate for a file that does not exist yet joins the files its pattern matches.
+        const extra = [...replace.keys()].filter((t) => !g.files.includes(t) && globMatches(pattern, dirname(file), t));
+        if (extra.length) g.files = [...g.files, ...extra].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+      }
       if (g.literal) {
-        const st = await fileStatus(g.files[0]!);
+        const st = await fileStatus(replace.get(g.files[0]!) ?? g.files[0]!);
         if (!st.exists) {
           missingFiles.add(g.files[0]!);
           problems.push({ severity: 'error', ...where, section: 'general', key: 'include', message: `[general] include: ${show(g.files[0]!)} does not exist` });
@@ -288,7 +301,7 @@ export async function readConfiguration(path: string, options: ReadOptions = {})
   const varEntry = general?.entries.find((e) => e.key === 'variables');
   if (varEntry && !varEntry.broken && varEntry.value.trim() !== '' && !/[\u0000-\u001f]/.test(varEntry.value)) {
     const varPath = resolve(dirname(varEntry.file), varEntry.value.trim());
-    const r = await readTextFile(varPath, MAX_CONFIG_FILE_BYTES);
+    const r = await readText(varPath, MAX_CONFIG_FILE_BYTES);
     const where = { file: varEntry.file, line: varEntry.line };
     if (!r.ok) {
       missingFiles.add(varPath);
