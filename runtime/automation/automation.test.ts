@@ -2,7 +2,7 @@
  * The automation with real cron jobs at one-second periods. Waits are generous; nothing here
  * asserts how fast anything happens.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { type TestContext, describe, expect, it } from 'vitest';
 import { capturingLogger } from '../../test/variables/helpers.js';
 import type { AutomationSettings, ScheduleSettings } from '../config/types.js';
 import { type VscpEvent, capabilityCode, crc8, createEvent, formatGuid, parseGuid } from '../protocol/index.js';
@@ -19,12 +19,9 @@ function schedule(name: string, cron: string, event: string, enable = true): Sch
   return { name, cron, event, enable, origin: { file: 'vscpd.conf', line: 1 } };
 }
 
-const running: Automation[] = [];
-afterEach(() => {
-  while (running.length) running.pop()!.stop();
-});
 
-function setup({ daemon, ...over }: Partial<AutomationOptions> & { daemon?: Partial<AutomationInfo> } = {}) {
+/** `ctx` is the test's own context: with concurrent tests only it knows which test is finishing. */
+function setup(ctx: TestContext, { daemon, ...over }: Partial<AutomationOptions> & { daemon?: Partial<AutomationInfo> } = {}) {
   const events: VscpEvent[] = [];
   const logger = capturingLogger();
   const info: AutomationInfo = { name: 'Home daemon', guid: GUID, ipv4: ['192.168.1.5', '10.0.0.2'], tcpipPort: 9598, capabilities: CAPS, ...daemon };
@@ -36,7 +33,7 @@ function setup({ daemon, ...over }: Partial<AutomationOptions> & { daemon?: Part
     log: logger.log,
     ...over,
   });
-  running.push(automation);
+  ctx.onTestFinished(() => automation.stop());
   const waitFor = async (what: string, predicate: (events: VscpEvent[]) => boolean, timeoutMs = 10_000): Promise<void> => {
     const deadline = Date.now() + timeoutMs;
     while (!predicate(events)) {
@@ -50,9 +47,10 @@ function setup({ daemon, ...over }: Partial<AutomationOptions> & { daemon?: Part
 const of = (events: VscpEvent[], vscpClass: number, vscpType: number): VscpEvent[] =>
   events.filter((e) => e.vscpClass === vscpClass && e.vscpType === vscpType);
 
-describe('automation jobs', () => {
-  it('sends the segment-controller and Level II heartbeats on the heartbeat cron', async () => {
-    const { automation, events, waitFor } = setup({ settings: settings({ heartbeat: '* * * * * *' }) });
+// Independent tests that mostly wait for one-second cron ticks: run them side by side.
+describe.concurrent('automation jobs', () => {
+  it('sends the segment-controller and Level II heartbeats on the heartbeat cron', async (ctx) => {
+    const { automation, events, waitFor } = setup(ctx, { settings: settings({ heartbeat: '* * * * * *' }) });
     const startedSeconds = Math.floor(Date.now() / 1000);
     automation.start();
     await waitFor('two heartbeat pairs', (e) => of(e, 1026, 2).length >= 2);
@@ -73,8 +71,8 @@ describe('automation jobs', () => {
     expect(status.jobs.map((j) => [j.job, j.cron])).toEqual([['heartbeat', '* * * * * *']]);
   });
 
-  it('sends the high-end server capabilities with a non-standard TCP/IP port', async () => {
-    const { automation, events, waitFor } = setup({
+  it('sends the high-end server capabilities with a non-standard TCP/IP port', async (ctx) => {
+    const { automation, events, waitFor } = setup(ctx, {
       settings: settings({ capabilities: '* * * * * *' }),
       daemon: { tcpipPort: 1234 },
     });
@@ -90,8 +88,8 @@ describe('automation jobs', () => {
     expect(automation.status().lastCapabilities).not.toBeNull();
   });
 
-  it('sends CLASS2.VSCPD second events when time events are on', async () => {
-    const { automation, events, waitFor } = setup({ settings: settings({ timeEvents: true }) });
+  it('sends CLASS2.VSCPD second events when time events are on', async (ctx) => {
+    const { automation, events, waitFor } = setup(ctx, { settings: settings({ timeEvents: true }) });
     automation.start();
     await waitFor('two second events', (e) => of(e, 65535, 5).length >= 2);
     const seconds = of(events, 65535, 5);
@@ -100,8 +98,8 @@ describe('automation jobs', () => {
     expect(seconds[1]!.timestamp).not.toBe(seconds[0]!.timestamp);
   });
 
-  it('sends the event of a schedule on its cron, a fresh event each time', async () => {
-    const { automation, events, waitFor } = setup({
+  it('sends the event of a schedule on its cron, a fresh event each time', async (ctx) => {
+    const { automation, events, waitFor } = setup(ctx, {
       schedules: [schedule('lights', '* * * * * *', '0,20,3,0,,0,-,1,2,3'), schedule('off', '* * * * * *', '0,20,4,0,,0,-,1', false)],
     });
     automation.start();
@@ -113,8 +111,8 @@ describe('automation jobs', () => {
     expect(automation.status().sent['schedule.lights']).toBeGreaterThanOrEqual(2);
   });
 
-  it('reports a job with a bad cron or event and runs the others', async () => {
-    const { automation, events, logger, waitFor } = setup({
+  it('reports a job with a bad cron or event and runs the others', async (ctx) => {
+    const { automation, events, logger, waitFor } = setup(ctx, {
       settings: settings({ heartbeat: '* * * * * *', capabilities: 'every minute' }),
       schedules: [schedule('broken', '* * * * * *', 'not an event'), schedule('fine', '* * * * * *', '0,20,3,0,,0,-,1')],
     });
@@ -129,10 +127,10 @@ describe('automation jobs', () => {
     expect(of(events, 1024, 20)).toEqual([]);
   });
 
-  it('keeps running when emitting fails, and says when it works again', async () => {
+  it('keeps running when emitting fails, and says when it works again', async (ctx) => {
     let calls = 0;
     const events: VscpEvent[] = [];
-    const { automation, logger, waitFor } = setup({
+    const { automation, logger, waitFor } = setup(ctx, {
       settings: settings({ heartbeat: '* * * * * *' }),
       emit: (e) => { if (calls++ === 0) throw new Error('bus is gone'); events.push(e); },
     });
@@ -142,9 +140,9 @@ describe('automation jobs', () => {
     expect(logger.at('info').join('\n')).toContain('works again');
   });
 
-  it('logs a job that keeps failing sparsely', async () => {
+  it('logs a job that keeps failing sparsely', async (ctx) => {
     let calls = 0;
-    const { automation, logger, waitFor } = setup({
+    const { automation, logger, waitFor } = setup(ctx, {
       settings: settings({ heartbeat: '* * * * * *', capabilities: '* * * * * *' }),
       daemon: {},
       info: () => { calls++; throw new Error('no daemon info'); },
@@ -162,8 +160,8 @@ describe('automation jobs', () => {
 describe('high-end server probes', () => {
   const probe = createEvent({ vscpClass: 0, vscpType: 27 });
 
-  it('are answered with one response per local IPv4 address', () => {
-    const { automation, events } = setup({ daemon: { tcpipPort: 9598 } });
+  it('are answered with one response per local IPv4 address', (ctx) => {
+    const { automation, events } = setup(ctx, { daemon: { tcpipPort: 9598 } });
     automation.handleEvent(probe);
     expect(events).toEqual([]); // not started
     automation.start();
@@ -177,8 +175,8 @@ describe('high-end server probes', () => {
     expect(automation.status().sent['probe']).toBe(2);
   });
 
-  it('are not answered when answer_probes or the automation is off', () => {
-    const { automation, events } = setup({ settings: settings({ answerProbes: false }) });
+  it('are not answered when answer_probes or the automation is off', (ctx) => {
+    const { automation, events } = setup(ctx, { settings: settings({ answerProbes: false }) });
     automation.start();
     automation.handleEvent(probe);
     automation.update(settings({ enable: false, answerProbes: true }), []);
@@ -189,9 +187,9 @@ describe('high-end server probes', () => {
     expect(events).toHaveLength(2);
   });
 
-  it('are answered at a bounded rate; a flood is dropped and counted', () => {
+  it('are answered at a bounded rate; a flood is dropped and counted', (ctx) => {
     let now = new Date('2026-01-01T00:00:00Z');
-    const { automation, events, logger } = setup({ maxProbeAnswersPerSecond: 3, daemon: { ipv4: ['192.168.1.5'] }, now: () => now });
+    const { automation, events, logger } = setup(ctx, { maxProbeAnswersPerSecond: 3, daemon: { ipv4: ['192.168.1.5'] }, now: () => now });
     automation.start();
     for (let i = 0; i < 10; i++) automation.handleEvent(probe);
     expect(events).toHaveLength(3);
@@ -203,10 +201,10 @@ describe('high-end server probes', () => {
   });
 });
 
-describe('update and stop', () => {
-  it('replaces only the jobs whose definition changed', () => {
+describe.concurrent('update and stop', () => {
+  it('replaces only the jobs whose definition changed', (ctx) => {
     let tick = 0;
-    const { automation } = setup({
+    const { automation } = setup(ctx, {
       now: () => new Date(Date.UTC(2026, 0, 1, 0, 0, tick++)),
       settings: settings({ heartbeat: '0 * * * * *' }),
       schedules: [schedule('a', '0 0 * * * *', '0,20,3,0,,0,-,1'), schedule('b', '0 0 * * * *', '0,20,3,0,,0,-,2')],
@@ -236,17 +234,17 @@ describe('update and stop', () => {
     expect(automation.status().jobs.map((j) => j.job)).toEqual(['heartbeat']);
   });
 
-  it('applies settings given before start only when started', () => {
-    const { automation } = setup();
+  it('applies settings given before start only when started', (ctx) => {
+    const { automation } = setup(ctx);
     automation.update(settings({ heartbeat: '0 * * * * *' }), []);
     expect(automation.status()).toMatchObject({ running: false, jobs: [] });
     automation.start();
     expect(automation.status().jobs.map((j) => j.job)).toEqual(['heartbeat']);
   });
 
-  it('stop leaves no timer behind and nothing is sent afterwards', async () => {
+  it('stop leaves no timer behind and nothing is sent afterwards', async (ctx) => {
     const timers = () => process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
-    const { automation, events, waitFor } = setup({
+    const { automation, events, waitFor } = setup(ctx, {
       settings: settings({ heartbeat: '* * * * * *', capabilities: '* * * * * *', timeEvents: true }),
       schedules: [schedule('a', '* * * * * *', '0,20,3,0,,0,-,1'), schedule('b', '0 0 0 1 1 *', '0,20,3,0,,0,-,2')],
     });
