@@ -44,7 +44,7 @@ export class ConfigWatcher {
   private readonly missingGraceMs: number;
 
   constructor(private readonly o: ConfigWatcherOptions) {
-    this.debounceMs = o.debounceMs ?? 150;
+    this.debounceMs = o.debounceMs ?? 100;
     this.missingGraceMs = o.missingGraceMs ?? 2000;
   }
 
