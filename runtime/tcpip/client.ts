@@ -123,7 +123,11 @@ export interface VariableListRow {
 }
 
 export interface ReceiveLoopOptions {
-  /** Called for every event, in order. */
+  /**
+   * Called for every event, in order. Without it the events are kept for the async iterator
+   * (bounded by maxBuffered: reading pauses while the iterator is behind); with it, the
+   * iterator only sees events that arrive while it runs.
+   */
   onEvent?: (event: VscpEvent) => void;
   /** Called for a line that is no event (logged by the caller, never thrown). */
   onBadLine?: (line: string, error: Error) => void;
@@ -523,13 +527,17 @@ export class VscpClient {
         loop.keepalive();
         return;
       }
-      if (!isStatus(line) && !(head && head.dataLines !== undefined && head.lines.length < head.dataLines)) {
-        if (loop.line(line) || !head) return;
-      }
       loop.touch();
+      if (!isStatus(line) && !(head && head.dataLines !== undefined && head.lines.length < head.dataLines)) {
+        // an event, unless a command inside the loop waits for its data lines (CHID: "5")
+        const event = loop.parse(line);
+        if (event) return loop.deliver(event);
+        if (!head) return loop.bad(line);
+      }
     }
     if (isStatus(line)) this.lastServerStatus = line;
-    if (!head) return; // an unsolicited status line (e.g. the server's last words before closing)
+    // the server's last words before it closes are no reply to anything
+    if (!head || line.startsWith('-OK - Connection closed by server')) return;
     const isData = !isStatus(line) || (line.startsWith('+OK') && head.dataLines !== undefined && head.lines.length < head.dataLines);
     if (isData) {
       head.lines.push(line);
@@ -649,20 +657,34 @@ export class ReceiveLoop implements AsyncIterable<VscpEvent> {
     this.lastLineAt = Date.now();
   }
 
-  /** @internal A non-status line; true when it was an event. */
-  line(text: string): boolean {
-    this.lastLineAt = Date.now();
-    let event: VscpEvent;
+  /** @internal */
+  parse(text: string): VscpEvent | undefined {
     try {
-      event = parseEvent(text);
-    } catch (e) {
-      this.badLines++;
-      this.options.onBadLine?.(text, e as Error);
-      return false;
+      return parseEvent(text);
+    } catch {
+      return undefined;
     }
+  }
+
+  /** @internal A line that is neither an event nor part of a reply. */
+  bad(text: string): void {
+    this.badLines++;
+    let why: Error;
+    try {
+      parseEvent(text);
+      why = new Error('not an event');
+    } catch (e) {
+      why = e as Error;
+    }
+    this.options.onBadLine?.(text, why);
+  }
+
+  /** @internal */
+  deliver(event: VscpEvent): void {
     this.events++;
     this.options.onEvent?.(event);
-    if (this.iterating) {
+    // without a callback the events are for the iterator: keep them until it asks
+    if (this.iterating || !this.options.onEvent) {
       this.buffer.push(event);
       if (!this.paused && this.buffer.length - this.bufferHead >= (this.options.maxBuffered ?? 10_000)) {
         this.paused = true;
@@ -670,7 +692,6 @@ export class ReceiveLoop implements AsyncIterable<VscpEvent> {
       }
       this.wake();
     }
-    return true;
   }
 
   /** @internal */
