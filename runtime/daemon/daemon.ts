@@ -423,7 +423,7 @@ export class Daemon {
       { name: 'vscpd_events_delivered_total', help: 'Events taken by their receivers.', type: 'counter', samples: [{ value: totals.sent }] },
       {
         name: 'vscpd_events_dropped_total', help: 'Events dropped, by client and reason.', type: 'counter',
-        samples: this.bus.clients.flatMap((c) => Object.entries(c.counters.dropped).filter(([, v]) => v > 0).map(([reason, value]) => ({ labels: { client: c.name.split('|')[0]!, reason }, value }))),
+        samples: this.bus.clients.flatMap((c) => Object.entries(c.counters.dropped).filter(([, v]) => v > 0).map(([reason, value]) => ({ labels: { client: c.name, reason }, value }))),
       },
       { name: 'vscpd_events_dropped_all_total', help: 'Events dropped by all clients, including ones that left.', type: 'counter', samples: Object.entries(totals.dropped).map(([reason, value]) => ({ labels: { reason }, value })) },
       { name: 'vscpd_sessions', help: 'TCP/IP sessions connected.', type: 'gauge', samples: [{ value: this.tcpip?.stats().sessions ?? 0 }] },

@@ -280,7 +280,7 @@ export class DriverRuntime {
   private ensureClient(): DriverBusClient {
     if (!this.client) {
       this.client = this.deps.bus.addClient({
-        name: `${this.desired.name}|Started at ${new Date().toISOString().slice(0, 19).replace('T', ' ')}`,
+        name: this.desired.name,
         kind: 'level2-driver',
         queueSize: this.desired.queueSize,
         receives: true,
