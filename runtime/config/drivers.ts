@@ -195,11 +195,10 @@ export async function resolveDrivers(sections: readonly NamedSection[], ctx: Dri
         const problem = !st?.exists ? 'does not exist' : !st.isFile ? 'is not a file' : !st.executable ? 'is not executable' : null;
         if (problem) err(driverAt, `[${label}] driver: program ${show(ref.program)} ${problem}`, 'driver');
       }
-      if (own.broken.size) failed.add(label);
       // Claim every `<prefix>_…` variable: the program reads its own.
       prefixes.push({ prefix, label, schema: null });
       for (const v of ctx.variables) if (v.name.startsWith(`${prefix.toUpperCase()}_`)) claimed.add(v.name);
-      if (problems.length > count) {
+      if (own.broken.size || problems.slice(count).some((p) => p.severity === 'error')) {
         failed.add(label);
         continue;
       }

@@ -3,12 +3,12 @@
  * final value, where that value came from and its reload class; secrets as `[redacted]`. The
  * text form is INI in the loader's dialect and byte-stable for the same files.
  */
+import { dirname } from 'node:path';
 import { variableTypeToken } from '../variables/types.js';
 import { formatIniValue } from './ini.js';
 import { displayPath } from './read.js';
 import { packageSchema } from './schema.js';
 import type { DesiredState, EffectiveValue, ValueOrigin } from './types.js';
-import { dirname } from 'node:path';
 
 export const REDACTED = '[redacted]';
 

@@ -6,3 +6,4 @@ export { defaultDriverResolver, COMMON_DRIVER_KEYS, type DriverResolver, type Ru
 export { checkSchemaAnnotations, packageSchema } from './schema.js';
 export { scanIni, formatIniValue, type IniDocument, type IniSection, type IniEntry } from './ini.js';
 export { canonicalJson, contentHash } from './hash.js';
+export { effectiveView, formatEffectiveIni, originText, REDACTED, type EffectiveView, type EffectiveSection, type EffectiveKey, type EffectiveVariable } from './effective.js';
