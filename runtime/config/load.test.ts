@@ -258,3 +258,21 @@ describe('readConfiguration', () => {
     ]);
   });
 });
+
+describe('TLS files', () => {
+  it('are hashed, not shown: a renewed certificate changes [tcpip] and nothing else', async () => {
+    const dir = writeFiles(tempDir(), {
+      'vscpd.conf': conf('[tcpip]\ntls_cert = tls/cert.pem\ntls_key = tls/key.pem\n'),
+      'tls/cert.pem': 'CERT ONE\n',
+      'tls/key.pem': 'PRIVATE KEY\n',
+    });
+    const load = async () => (await loadConfiguration(join(dir, 'vscpd.conf'), { drivers: resolver({}) })).state!;
+    const a = await load();
+    expect(a.tcpip).toMatchObject({ tlsCert: join(dir, 'tls/cert.pem'), tlsKey: join(dir, 'tls/key.pem') });
+    expect(a.files.map((f) => f.path)).toEqual([join(dir, 'vscpd.conf'), join(dir, 'tls/cert.pem'), join(dir, 'tls/key.pem')]);
+    writeFileSync(join(dir, 'tls/cert.pem'), 'CERT TWO\n');
+    const b = await load();
+    expect(b.sectionHashes.tcpip).not.toBe(a.sectionHashes.tcpip);
+    expect({ ...b.sectionHashes, tcpip: '' }).toEqual({ ...a.sectionHashes, tcpip: '' });
+  });
+});

@@ -326,7 +326,16 @@ export async function readConfiguration(path: string, options: ReadOptions = {})
     const lower = s.name.toLowerCase();
     if (lower === 'tcpip') {
       for (const e of s.entries) {
-        if ((e.key === 'tls_cert' || e.key === 'tls_key') && !e.broken && e.value.trim() !== '') await note(resolve(dirname(e.file), e.value.trim()));
+        if ((e.key === 'tls_cert' || e.key === 'tls_key') && !e.broken && e.value.trim() !== '') {
+          const p = resolve(dirname(e.file), e.value.trim());
+          await note(p);
+          // Hashed (never shown) so that a renewed certificate changes [tcpip] and is reloaded.
+          const r = status.get(p)?.readable ? await readText(p, MAX_REFERENCED_FILE_BYTES) : undefined;
+          if (r?.ok && !fileHashes.has(p)) {
+            fileHashes.set(p, r.hash);
+            files.push({ path: p, hash: r.hash });
+          }
+        }
       }
     } else if (lower.startsWith('driver.')) {
       const d = s.entries.find((e) => e.key === 'driver');

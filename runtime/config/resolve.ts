@@ -111,7 +111,8 @@ export async function resolveDesiredState(snapshot: ConfigSnapshot, options: Res
     const variables = vars.variables.map(({ origin: _o, secret: _s, ...v }) => v);
     const sectionHashes: Record<string, string> = {
       general: contentHash(general),
-      tcpip: contentHash(tcpip),
+      // The TLS files' content counts: a renewed certificate is a change of [tcpip].
+      tcpip: contentHash({ tcpip, tls: [tcpip.tlsCert, tcpip.tlsKey].map((p) => snapshot.files.find((f) => f.path === p)?.hash ?? null) }),
       admin: contentHash(admin),
       automation: contentHash(automation),
       users: contentHash(users),
