@@ -251,7 +251,12 @@ function takeValuesFromPackage(doc: IniDocument): void {
       const value = raw === undefined ? undefined : String(raw);
       if (value !== e.value) {
         // The scan and the package disagree: a bug in the escaping, never the user's fault.
-        throw new Error(`internal: ini package read [${s.name}] ${e.key} as ${JSON.stringify(value)}, the scan as ${JSON.stringify(e.value)}`);
+        // Refuse the file rather than run a value nobody wrote.
+        doc.problems.push({
+          severity: 'error', file: doc.file, line: e.line, section: s.name, key: e.key,
+          message: `[${s.name}] ${e.key}: internal: the INI reader and the line scan disagree on this value; please report it`,
+        });
+        continue;
       }
       e.value = value;
     }
