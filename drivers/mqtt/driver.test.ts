@@ -353,6 +353,21 @@ describe('publishing', () => {
     expect(obs.messages.map((m) => m.packet.qos)).toEqual([1, 1, 1]);
     expect(obs.messages.map((m) => m.payload.split(',').pop())).toEqual(['0x01', '0x02', '0x03']);
   });
+  it('keeps its queue bounded while connected when the caller does not wait', async () => {
+    // The broker holds back its acknowledgements until released.
+    const held: (() => void)[] = [];
+    const broker = await startBroker({ authorizePublish: (_client, _packet, done) => { held.push(() => done(null)); } });
+    const { d } = await startDriver({ type: 'publish', qos: 1, max_inflight: 1, offline_queue_size: 2, host: `127.0.0.1:${broker.port}` });
+    for (let i = 1; i <= 6; i++) void d.receive!(busEvent({}, i));
+    expect(d.queued).toBe(2);
+    expect(d.stats().droppedQueueFull).toBe(3);
+    for (let released = 0; released < 3; released++) {
+      await until(() => held.length > 0, `held publication ${released + 1}`);
+      held.shift()!();
+    }
+    await until(() => broker.published.length === 3 && d.stats().acknowledged === 3, 'three acknowledged publications');
+    expect(broker.published.map((p) => p.payload.toString().split(',').pop())).toEqual(['0x01', '0x05', '0x06']);
+  });
 });
 
 describe('connection loss', () => {
@@ -383,7 +398,7 @@ describe('connection loss', () => {
     await until(() => again.published.length === 5, 'the queued publications');
     expect(again.published.map((p) => p.payload.toString().split(',').pop())).toEqual(['0x01', '0x02', '0x03', '0x04', '0x05']);
     await until(() => lastHealth(h)!.health === 'running', 'running health');
-    expect(d.stats()).toMatchObject({ connects: 2, connectionLosses: 1, droppedOffline: 0 });
+    expect(d.stats()).toMatchObject({ connects: 2, connectionLosses: 1, droppedQueueFull: 0 });
     expect(h.logs.some((l) => /^Reconnected to broker/.test(l.message))).toBe(true);
   });
 
@@ -394,7 +409,7 @@ describe('connection loss', () => {
     await broker.close();
     await until(() => !d.connected, 'the loss');
     for (let i = 1; i <= 4; i++) d.receive!(busEvent({}, i));
-    expect(d.stats().droppedOffline).toBe(2);
+    expect(d.stats().droppedQueueFull).toBe(2);
     const again = await startBroker({}, port);
     await until(() => again.published.length === 2, 'the queued publications');
     expect(again.published.map((p) => p.payload.toString().split(',').pop())).toEqual(['0x03', '0x04']);

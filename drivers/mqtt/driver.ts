@@ -67,8 +67,8 @@ export interface MqttStats {
   notPublished: number;
   /** Delivered events not published because this daemon received them from the same bus. */
   echoSuppressed: number;
-  /** Messages dropped because the offline queue was full. */
-  droppedOffline: number;
+  /** Messages dropped because the queue was full (`offline_queue_size`), oldest first. */
+  droppedQueueFull: number;
   /** Messages that could not be published before stop. */
   droppedOnStop: number;
 }
@@ -94,13 +94,15 @@ const STOP_FLUSH_MS = 3000;
 /** start() waits at most this long for the first connection attempt (the host allows 30 s). */
 const START_WAIT_MAX_MS = 20_000;
 const MAX_REASON_CHARS = 300;
+/** Socket errors that mean the broker could not be reached at all. */
+const UNREACHABLE = new Set(['ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH', 'EHOSTDOWN', 'ENOTFOUND', 'EAI_AGAIN', 'ETIMEDOUT', 'EADDRNOTAVAIL']);
 const MAX_TOPIC_SHOWN = 200;
 
 function newStats(): MqttStats {
   return {
     connects: 0, connectionLosses: 0, messages: 0, received: 0, ignoredTopic: 0, rejected: 0, filtered: 0,
     ownEchoes: 0, duplicates: 0, emitFailed: 0, published: 0, acknowledged: 0, publishErrors: 0, notPublished: 0,
-    echoSuppressed: 0, droppedOffline: 0, droppedOnStop: 0,
+    echoSuppressed: 0, droppedQueueFull: 0, droppedOnStop: 0,
   };
 }
 
@@ -307,7 +309,7 @@ export class MqttDriver implements MqttDriverInstance {
     this.rejectWarning.flush('rejected messages');
     const s = this.counters;
     this.ctx.log.info('Stopped.', {
-      published: s.published, received: s.received, rejected: s.rejected, dropped: s.droppedOffline + s.droppedOnStop,
+      published: s.published, received: s.received, rejected: s.rejected, dropped: s.droppedQueueFull + s.droppedOnStop,
     });
   }
 
@@ -339,7 +341,7 @@ export class MqttDriver implements MqttDriverInstance {
     this.backoff.minMs = next.reconnectMinMs;
     this.backoff.maxMs = next.reconnectMaxMs;
     const dropped = this.queue.resize(next.offlineQueueSize);
-    if (dropped > 0 && !this.isConnected) this.counters.droppedOffline += dropped;
+    if (dropped > 0 && !this.isConnected) this.counters.droppedQueueFull += dropped;
     if (this.isConnected && next.subscribeTopic
       && (prev.subscribeTopic?.filter !== next.subscribeTopic.filter || prev.qos !== next.qos)) {
       this.subscribe();
@@ -435,8 +437,13 @@ export class MqttDriver implements MqttDriverInstance {
     const filter = c.subscribeTopic.filter;
     const previous = this.subscribedFilter;
     client.subscribe(filter, { qos: c.qos, ...(c.protocolVersion === 5 ? { nl: true } : {}) }, (err, granted) => {
-      if (this.stopping || filter !== this.config.subscribeTopic?.filter) return;
       const refused = !err && (!granted || granted.length === 0 || (granted[0]!.qos as number) >= 0x80);
+      if (this.stopping) return;
+      if (filter !== this.config.subscribeTopic?.filter) {
+        // Overtaken by a later reconfiguration while waiting for the broker.
+        if (!err && !refused && this.isConnected) client.unsubscribe(filter);
+        return;
+      }
       if (err || refused) {
         const why = err ? err.message : 'the broker refused it';
         this.setHealth('degraded', `subscription to ${filter} on broker ${c.broker.display} failed: ${why}`);
@@ -473,7 +480,8 @@ export class MqttDriver implements MqttDriverInstance {
     if (message.startsWith('the broker disconnected')) return `${where}: ${message.slice(4)}`;
     if (code === 'EMSGSIZE' || code === 'EPROTO') return `${where}: ${message}`;
     if (typeof code === 'string' && /CERT|SSL|TLS|SIGNATURE|HOSTNAME|ALTNAME/.test(code)) return `${where}: TLS: ${message}`;
-    if (typeof code === 'string') return `${where} unreachable: ${code}`;
+    if (typeof code === 'string' && UNREACHABLE.has(code)) return `${where} unreachable: ${code}`;
+    if (typeof code === 'string') return `${where}: ${code}`;
     return `${where}: ${message}`;
   }
 
@@ -483,7 +491,7 @@ export class MqttDriver implements MqttDriverInstance {
     this.subscribedFilter = null;
     this.wake();
     const dropped = this.queue.trim();
-    this.counters.droppedOffline += dropped;
+    this.counters.droppedQueueFull += dropped;
     if (this.stopping) return;
     if (wasConnected) this.counters.connectionLosses++;
     else this.failedAttempts++;
@@ -617,12 +625,18 @@ export class MqttDriver implements MqttDriverInstance {
     }
     const message: Outgoing = { topic: c.publishTopic.render(event), payload, eventFp: c.simplify ? null : fp };
     if (this.isConnected) {
+      // The host waits for the returned promise, so this holds at most one message beyond what
+      // was queued while offline; a caller that does not wait still cannot grow it unbounded.
+      if (this.queue.length >= Math.max(1, this.queue.capacity)) {
+        this.queue.shift();
+        this.counters.droppedQueueFull++;
+      }
       this.queue.pushUnbounded(message);
       this.pump();
       if (this.queue.length === 0) return;
       return new Promise<void>((resolve) => this.drainWaiters.push(resolve));
     }
-    if (this.queue.push(message) !== undefined) this.counters.droppedOffline++;
+    if (this.queue.push(message) !== undefined) this.counters.droppedQueueFull++;
   }
 
   private makePublishOptions(): IClientPublishOptions {

@@ -284,6 +284,6 @@ describe('mosquitto', () => {
     await until(() => sub.h.health[sub.h.health.length - 1]!.health === 'running', 'the subscription');
     await again.client.publishAsync('vscp/in', '0,20,3,,,,-,0,1,35', { qos: 1 });
     await sub.h.waitForEvents(1);
-    expect(pub.d.stats()).toMatchObject({ connects: 2, connectionLosses: 1, droppedOffline: 0 });
+    expect(pub.d.stats()).toMatchObject({ connects: 2, connectionLosses: 1, droppedQueueFull: 0 });
   });
 });
