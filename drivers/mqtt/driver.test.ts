@@ -353,6 +353,18 @@ describe('publishing', () => {
     expect(obs.messages.map((m) => m.packet.qos)).toEqual([1, 1, 1]);
     expect(obs.messages.map((m) => m.payload.split(',').pop())).toEqual(['0x01', '0x02', '0x03']);
   });
+  it('QoS 2 in both directions', async () => {
+    const broker = await startBroker();
+    const wire = await observer(broker.port, 'out');
+    await wire.client.subscribeAsync('out', { qos: 2 });
+    const { h, d } = await startDriver({ type: 'both', qos: 2, subscribe_topic: 'in', publish_topic: 'out', host: `127.0.0.1:${broker.port}` });
+    await d.receive!(busEvent({}, 1));
+    await until(() => wire.messages.length === 1 && d.stats().acknowledged === 1, 'the exactly-once publication');
+    expect(wire.messages[0]!.packet.qos).toBe(2);
+    await wire.client.publishAsync('in', '0,20,3,,,,-,0,1,35', { qos: 2 });
+    await h.waitForEvents(1);
+  });
+
   it('keeps its queue bounded while connected when the caller does not wait', async () => {
     // The broker holds back its acknowledgements until released.
     const held: (() => void)[] = [];
