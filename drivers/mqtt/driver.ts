@@ -648,7 +648,8 @@ export class MqttDriver implements MqttDriverInstance {
 
   private canSend(): boolean {
     const client = this.client;
-    if (!client || !this.isConnected) return false;
+    // Once stop() has begun disconnecting, mqtt.js refuses publications: keep them queued (counted at stop).
+    if (!client || !this.isConnected || client.disconnecting) return false;
     if (this.config.qos > 0 && this.inflight >= this.config.maxInflight) return false;
     return !(client.stream as { writableNeedDrain?: boolean } | undefined)?.writableNeedDrain;
   }
