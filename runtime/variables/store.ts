@@ -144,6 +144,8 @@ class Store implements RuntimeVariableStore {
   private visibleCount = 0;
   private runtimeTotalBytes = 0;
   private sortedNames: string[] | null = null;
+  /** The last declaration set converted (see declarations()). */
+  private declaredCache: { items: DeclaredVariable[]; map: Map<string, VariableFields>; problems: (() => void)[]; reported: boolean } | null = null;
   /** snapshot() until the next change (the reconciler reads it at every reload). */
   private snapshotCache: Map<string, { type: number; value: string }> | null = null;
   private closed = false;
@@ -578,21 +580,40 @@ class Store implements RuntimeVariableStore {
     }
   }
 
-  /** The declarations as the store holds them; invalid ones (the loader should have refused them) are skipped. */
+  /**
+   * The declarations as the store holds them; invalid ones (the loader should have refused them)
+   * are skipped with an error in the log (once per declaration set). A reload passes the same
+   * array to planDeclared, snapshotAfter and applyDeclared: it is converted once.
+   */
   private declarations(declared: readonly DeclaredVariable[], report: boolean): Map<string, VariableFields> {
-    const out = new Map<string, VariableFields>();
+    let cached = this.declaredCache;
+    if (!cached || !sameItems(cached.items, declared)) {
+      cached = { items: declared.slice(), ...this.convertDeclarations(declared), reported: false };
+      this.declaredCache = cached;
+    }
+    if (report && !cached.reported) {
+      cached.reported = true;
+      for (const problem of cached.problems) problem();
+    }
+    return cached.map;
+  }
+
+  private convertDeclarations(declared: readonly DeclaredVariable[]): { map: Map<string, VariableFields>; problems: (() => void)[] } {
+    const map = new Map<string, VariableFields>();
+    const problems: (() => void)[] = [];
     const skip = (d: DeclaredVariable, reason: string): void => {
-      if (report) this.log.error('Skipped a variable declaration.', { variable: d.name, file: d.origin?.file, line: d.origin?.line, reason });
+      problems.push(() => this.log.error('Skipped a variable declaration.', { variable: d.name, file: d.origin?.file, line: d.origin?.line, reason }));
+    };
+    const twice = (name: string, d: DeclaredVariable): void => {
+      problems.push(() => this.log.warn('A variable is declared twice; the later declaration is used.', { variable: name, file: d.origin?.file, line: d.origin?.line }));
     };
     for (const d of declared) {
       // A declaration the store already holds (a reload of an unchanged file) needs no checks again.
       const held = this.slots.get(d.name)?.declared;
       if (held && held.type === d.type && held.value === d.value && held.note === d.note && held.persistent === d.persistent
         && held.owner === d.owner && held.rights === d.rights) {
-        if (report && out.has(d.name)) {
-          this.log.warn('A variable is declared twice; the later declaration is used.', { variable: d.name, file: d.origin?.file, line: d.origin?.line });
-        }
-        out.set(d.name, held);
+        if (map.has(d.name)) twice(d.name, d);
+        map.set(d.name, held);
         continue;
       }
       let name: string;
@@ -617,10 +638,8 @@ class Store implements RuntimeVariableStore {
         skip(d, (e as Error).message);
         continue;
       }
-      if (report && out.has(name)) {
-        this.log.warn('A variable is declared twice; the later declaration is used.', { variable: name, file: d.origin?.file, line: d.origin?.line });
-      }
-      out.set(name, {
+      if (map.has(name)) twice(name, d);
+      map.set(name, {
         type: d.type,
         value,
         note: d.note ?? '',
@@ -629,7 +648,7 @@ class Store implements RuntimeVariableStore {
         rights: Number.isInteger(d.rights) && d.rights >= 0 && d.rights <= 0xfff ? d.rights : DEFAULT_VARIABLE_RIGHTS,
       });
     }
-    return out;
+    return { map, problems };
   }
 
   private stockView(v: StockValue): Variable {
@@ -674,6 +693,13 @@ function canonicalOrUndefined(name: string): string | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** Same declarations: the same objects in the same order (declaration objects are never changed in place). */
+function sameItems(a: readonly DeclaredVariable[], b: readonly DeclaredVariable[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 function typeToken(code: number): string {
