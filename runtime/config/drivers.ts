@@ -107,6 +107,7 @@ function inertContext(
     },
     // A fresh signal that is never aborted: create() must not see a stopping driver.
     signal: new AbortController().signal,
+    stopTimeoutMs: 5000,
     scheduler: { setTimeout: noop, setInterval: noop, cron: noop },
     variables: {
       get: (n) => lookup(n),

@@ -37,6 +37,18 @@ export function includeFolders(snapshot: ConfigSnapshot): string[] {
   return [...out];
 }
 
+/** The nearest folder that exists on the way up from `path` (a missing file can appear there). */
+function existingFolder(path: string): string {
+  let dir = dirname(path);
+  while (!existsSync(dir) && dirname(dir) !== dir) dir = dirname(dir);
+  return dir;
+}
+
+/** Folders to watch: include globs, and where named-but-missing files (an include, the variable file) would appear. */
+function watchFolders(snapshot: ConfigSnapshot): string[] {
+  return [...new Set([...includeFolders(snapshot), ...snapshot.missingFiles.map(existingFolder)])];
+}
+
 export class FileConfigSource implements ConfigSource<ConfigSnapshot> {
   private lastFiles: string[] = [];
   private lastFolders: string[] = [];
@@ -47,7 +59,7 @@ export class FileConfigSource implements ConfigSource<ConfigSnapshot> {
     const { snapshot, problems } = await readConfiguration(this.configFile, { env: this.env });
     if (snapshot) {
       this.lastFiles = snapshot.files.map((f) => f.path);
-      this.lastFolders = includeFolders(snapshot);
+      this.lastFolders = watchFolders(snapshot);
     }
     return { ...(snapshot ? { snapshot } : {}), problems, files: snapshot?.files ?? [] };
   }
@@ -67,7 +79,7 @@ export class FileConfigSource implements ConfigSource<ConfigSnapshot> {
     const { snapshot, problems } = await readConfiguration(this.configFile, { env: this.env });
     if (!snapshot) return `unreadable:${problems.map((p) => p.message).join('|')}`;
     this.lastFiles = snapshot.files.map((f) => f.path);
-    this.lastFolders = includeFolders(snapshot);
+    this.lastFolders = watchFolders(snapshot);
     return fingerprintOf(snapshot.files);
   }
 

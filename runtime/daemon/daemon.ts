@@ -11,6 +11,7 @@ import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { Bus, type BusClient } from '../bus/index.js';
 import { ConfigurationError, type DesiredState, type Problem } from '../config/types.js';
+import { secretValues } from '../config/index.js';
 import { DriverHost, loadDefinition } from '../drivers/host.js';
 import type { DriverBus } from '../drivers/bus-port.js';
 import { Automation } from '../automation/index.js';
@@ -287,13 +288,7 @@ export class Daemon {
   }
 
   private collectSecrets(state: DesiredState): string[] {
-    const out: string[] = [];
-    const add = (v: { value: unknown; secret: boolean }) => {
-      if (v.secret && typeof v.value === 'string' && v.value.length >= 4) out.push(v.value);
-    };
-    Object.values(state.globalEffective).forEach(add);
-    for (const d of state.drivers) Object.values(d.effective).forEach(add);
-    return out;
+    return secretValues(state);
   }
 
   private async writeRuntime(): Promise<void> {
@@ -419,6 +414,10 @@ export class Daemon {
       },
       { name: 'vscpd_driver_restarts_total', help: 'Restarts of each driver after failures.', type: 'counter', samples: statuses.map((s) => ({ labels: { driver: s.name }, value: s.restarts })) },
       { name: 'vscpd_driver_starts_total', help: 'Starts of each driver, for any reason.', type: 'counter', samples: statuses.map((s) => ({ labels: { driver: s.name }, value: s.starts })) },
+      {
+        name: 'vscpd_driver_stat', help: "A driver's own counters (messages published, reconnects, …), by name.", type: 'gauge',
+        samples: statuses.flatMap((s) => Object.entries(s.stats ?? {}).map(([stat, value]) => ({ labels: { driver: s.name, stat }, value }))),
+      },
       { name: 'vscpd_events_total', help: 'Events handed to the bus.', type: 'counter', samples: [{ value: totals.received }] },
       { name: 'vscpd_events_delivered_total', help: 'Events taken by their receivers.', type: 'counter', samples: [{ value: totals.sent }] },
       {

@@ -67,6 +67,8 @@ export interface DriverContext {
   readonly log: DriverLogger;
   /** Aborted when the driver is being stopped; pass it to anything that can block. */
   readonly signal: AbortSignal;
+  /** How long stop() may take before the host abandons the instance (`[general] stop_timeout_ms`). */
+  readonly stopTimeoutMs: number;
   readonly scheduler: DriverScheduler;
   readonly variables: DriverVariables;
   /** A folder the driver may keep state in across restarts; created on first use. */
@@ -104,11 +106,13 @@ export interface DriverInstance {
   receive?(event: VscpEvent): void | Promise<void>;
   /** Applies changed `hot` settings in place. */
   reconfigure?(settings: DriverSettings, changed: readonly string[]): ReconfigureResult | Promise<ReconfigureResult>;
+  /** The driver's own counters (messages published, reconnects, …); numeric fields are shown in status and metrics. */
+  stats?(): object;
 }
 
 /** Something a driver owns exclusively; two drivers claiming the same one is a configuration error. */
 export interface DriverResource {
-  kind: 'serial' | 'can' | 'netif' | 'gpio' | 'file' | 'tcp-listen' | 'bluetooth';
+  kind: 'serial' | 'can' | 'netif' | 'gpio' | 'file' | 'tcp-listen' | 'bluetooth' | 'mqtt-client';
   id: string;
 }
 

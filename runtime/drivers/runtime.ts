@@ -56,6 +56,8 @@ export interface DriverStatus {
   clientId: number | null;
   queued: number;
   counters: DriverCounters;
+  /** The driver's own counters (DriverInstance.stats), when it has them. */
+  stats: Record<string, number> | null;
 }
 
 export interface DriverStateChange {
@@ -185,7 +187,21 @@ export class DriverRuntime {
       clientId: this.client?.id ?? null,
       queued: this.client?.queued ?? 0,
       counters: structuredClone(this.counters),
+      stats: this.driverStats(),
     };
+  }
+
+  private driverStats(): Record<string, number> | null {
+    const instance = this.instance;
+    if (!instance?.stats) return null;
+    try {
+      const raw = instance.stats() as Record<string, unknown>;
+      const out: Record<string, number> = {};
+      for (const [k, v] of Object.entries(raw)) if (typeof v === 'number' && Number.isFinite(v)) out[k] = v;
+      return out;
+    } catch {
+      return null;
+    }
   }
 
   private setState(to: DriverState, reason: string | null): void {
@@ -318,6 +334,7 @@ export class DriverRuntime {
       guid: client.guid,
       log: this.log,
       signal: abort.signal,
+      stopTimeoutMs: deps.stopTimeoutMs(),
       scheduler: timers,
       variables,
       get stateDir() {

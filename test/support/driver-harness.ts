@@ -73,6 +73,7 @@ export function driverHarness(options: HarnessOptions = {}): DriverHarness {
     guid,
     log: { debug: log('debug'), info: log('info'), warn: log('warn'), error: log('error') },
     signal: abort.signal,
+    stopTimeoutMs: 5000,
     scheduler: {
       setTimeout: (fn, ms) => { const t = setTimeout(() => { timers.delete(cancel); fn(); }, ms); const cancel = track(() => clearTimeout(t)); return cancel; },
       setInterval: (fn, ms) => { const t = setInterval(fn, ms); return track(() => clearInterval(t)); },
