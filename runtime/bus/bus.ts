@@ -6,11 +6,13 @@
  * slow client can never slow down or stop the others.
  *
  * The event object is shared by every receiver: the bus takes ownership on send, and nobody
- * may change an event after sending it or after taking it from a queue.
+ * may change an event after sending it or after taking it from a queue. Parts of it may be
+ * shared further (the filled-in date/time object of a second, the sender's interface GUID):
+ * copy an event (cloneEvent) before changing it.
  */
 import {
-  type Guid, type VscpEvent, type VscpFilter,
-  GUID_SIZE, filterAccepts, formatGuid, isOpenFilter, isZeroGuidExceptNickname, stampEvent,
+  type Guid, type VscpDateTime, type VscpEvent, type VscpFilter,
+  GUID_SIZE, dateTimeFromDate, filterAccepts, formatGuid, isOpenFilter, isZeroGuidExceptNickname, timestampFromMs,
 } from '../protocol/index.js';
 import { silentLogger, type Logger } from '../support/log.js';
 import { BoundedQueue } from './queue.js';
@@ -81,6 +83,16 @@ export interface BusOptions {
   now?: () => number;
 }
 
+/**
+ * What a queue holds: the shared event and a slot its consumers may fill with the event's
+ * wire text, so that a line sent to fifty TCP/IP sessions is formatted once. One record per
+ * event, not per receiver.
+ */
+export interface Delivery {
+  readonly event: VscpEvent;
+  text: string | undefined;
+}
+
 export class BusError extends Error {
   override name = 'BusError';
 }
@@ -104,6 +116,9 @@ export class Bus {
   private clientsTotal = 0;
   /** Counters of every client, including closed ones (monotonic, for metrics). */
   private readonly totalCounters = newCounters();
+  /** The date/time filled in during the current second, shared by its events (read-only). */
+  private stampSecond = -1;
+  private stampDateTime: VscpDateTime | null = null;
 
   constructor(options: BusOptions) {
     if (options.daemonGuid.length !== GUID_SIZE) throw new BusError(`daemon GUID must have 16 bytes, got ${options.daemonGuid.length}`);
@@ -164,16 +179,29 @@ export class Bus {
   /** @internal Completes `event` for its sender and fans it out. */
   dispatch(sender: BusClient, event: VscpEvent): void {
     event.obid = sender.id;
-    stampEvent(event, this.now());
+    if (event.timestamp === 0 || event.dateTime === null) {
+      const now = this.now();
+      if (event.timestamp === 0) event.timestamp = timestampFromMs(now);
+      if (event.dateTime === null) event.dateTime = this.dateTimeAt(now);
+    }
     if (isZeroGuidExceptNickname(event.guid)) {
-      const g = Uint8Array.from(sender.guid);
-      g[14] = event.guid[14]!;
-      g[15] = event.guid[15]!;
-      event.guid = g;
+      const nickHi = event.guid[14]!;
+      const nickLo = event.guid[15]!;
+      if (nickHi === 0 && nickLo === 0 && sender.guid[14] === 0 && sender.guid[15] === 0) {
+        // the interface GUID itself: shared, not copied (a client's GUID array never changes;
+        // SGID gives it a new one)
+        event.guid = sender.guid;
+      } else {
+        const g = Uint8Array.from(sender.guid);
+        g[14] = nickHi;
+        g[15] = nickLo;
+        event.guid = g;
+      }
     }
     const receivers = this.receivers;
     const n = receivers.length;
     const vscpClass = event.vscpClass;
+    const delivery: Delivery = { event, text: undefined };
     // Level I over Level II: data[0..15] names the destination interface (bytes 14–15 are the
     // node's nickname, not part of the interface); only that interface gets it, if it exists.
     if (vscpClass >= 512 && vscpClass <= 1023 && event.data.length >= 16) {
@@ -181,7 +209,7 @@ export class Bus {
       if (target) {
         for (let i = 0; i < n; i++) {
           const c = receivers[i]!;
-          if (c === target) c.offer(event);
+          if (c === target) c.offer(delivery);
           else if (c !== sender) c.noteFiltered();
         }
         return;
@@ -189,8 +217,17 @@ export class Bus {
     }
     for (let i = 0; i < n; i++) {
       const c = receivers[i]!;
-      if (c !== sender) c.offer(event);
+      if (c !== sender) c.offer(delivery);
     }
+  }
+
+  private dateTimeAt(nowMs: number): VscpDateTime {
+    const second = Math.floor(nowMs / 1000);
+    if (second !== this.stampSecond || this.stampDateTime === null) {
+      this.stampSecond = second;
+      this.stampDateTime = Object.freeze(dateTimeFromDate(new Date(nowMs)));
+    }
+    return this.stampDateTime;
   }
 
   private routeTarget(sender: BusClient, data: Uint8Array): BusClient | undefined {
@@ -239,7 +276,7 @@ export class BusClient {
   readonly counters: ClientCounters = newCounters();
   private readonly bus: Bus;
   private readonly totals: ClientCounters;
-  private readonly queue: BoundedQueue<VscpEvent> | null;
+  private readonly queue: BoundedQueue<Delivery> | null;
   private currentGuid: Guid;
   private currentFilter: VscpFilter | null = null;
   private readable: ((client: BusClient) => void) | null;
@@ -324,26 +361,34 @@ export class BusClient {
   }
 
   take(): VscpEvent | undefined {
-    const event = this.queue?.shift();
-    if (event) this.countSent(event);
-    return event;
+    const d = this.queue?.shift();
+    if (!d) return undefined;
+    this.countSent(d.event);
+    return d.event;
+  }
+
+  /** The next event with its shared text slot (for consumers that send it as text). */
+  takeDelivery(): Delivery | undefined {
+    const d = this.queue?.shift();
+    if (d) this.countSent(d.event);
+    return d;
   }
 
   takeUpTo(n: number): VscpEvent[] {
     const out: VscpEvent[] = [];
     if (!this.queue) return out;
     while (out.length < n) {
-      const event = this.queue.shift();
-      if (!event) break;
-      this.countSent(event);
-      out.push(event);
+      const d = this.queue.shift();
+      if (!d) break;
+      this.countSent(d.event);
+      out.push(d.event);
     }
     return out;
   }
 
   /** Next event without taking it. */
   peek(): VscpEvent | undefined {
-    return this.queue?.peek();
+    return this.queue?.peek()?.event;
   }
 
   /** Discards everything queued (CLRA); counted as dropped 'cleared'. Returns how many. */
@@ -366,15 +411,15 @@ export class BusClient {
   }
 
   /** @internal */
-  offer(event: VscpEvent): void {
+  offer(delivery: Delivery): void {
     const f = this.currentFilter;
-    if (f !== null && !filterAccepts(f, event)) {
+    if (f !== null && !filterAccepts(f, delivery.event)) {
       this.counters.filtered++;
       this.totals.filtered++;
       return;
     }
     const q = this.queue!;
-    if (!q.push(event)) {
+    if (!q.push(delivery)) {
       this.counters.dropped.queue_full++;
       this.totals.dropped.queue_full++;
       return;

@@ -11,7 +11,7 @@ import {
   formatCapabilityCode, formatGuid, parseEvent, parseFilterPart, parseGuid, parseVscpNumber, zeroGuid,
 } from '../protocol/index.js';
 import { VariableType, normalizeVariableName } from '../variables/types.js';
-import { eventLine as eventLineOf } from './event-line.js';
+import { deliveryLine } from './event-line.js';
 import { Reply } from './replies.js';
 import type { Session } from './session.js';
 import { runVar } from './var-commands.js';
@@ -186,9 +186,9 @@ define({
     }
     const client = s.client!;
     for (let i = 0; i < n; i++) {
-      const event = client.take();
-      if (!event) return s.reply(Reply.NO_EVENTS);
-      s.raw(eventLineOf(event));
+      const d = client.takeDelivery();
+      if (!d) return s.reply(Reply.NO_EVENTS);
+      s.raw(deliveryLine(d));
     }
     s.reply(Reply.SUCCESS);
   },

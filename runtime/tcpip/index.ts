@@ -6,4 +6,4 @@ export { Reply, closingLine } from './replies.js';
 export { LoginThrottle } from './login-throttle.js';
 export { aclAllows, parseAcl, parseIpAddress, type AclEntry } from './acl.js';
 export { LineSplitter, LineTooLongError } from './line-splitter.js';
-export { eventLine } from './event-line.js';
+export { deliveryLine, eventLine } from './event-line.js';

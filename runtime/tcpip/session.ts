@@ -15,7 +15,7 @@ import { type FilterPart, type Guid, filterPart, makeFilter, maskPart, openFilte
 import type { Logger } from '../support/log.js';
 import type { VariableStore } from '../variables/contract.js';
 import { COMMANDS, type Command } from './commands.js';
-import { eventLine } from './event-line.js';
+import { deliveryLine } from './event-line.js';
 import { LineSplitter, LineTooLongError } from './line-splitter.js';
 import type { LoginThrottle } from './login-throttle.js';
 import { Reply, closingLine } from './replies.js';
@@ -80,6 +80,8 @@ export interface SessionInfo {
 
 /** Output held by the kernel and Node before a session stops reading and taking events. */
 const OUTPUT_HIGH_WATER = 1024 * 1024;
+/** Commands answered in one turn of the event loop before the session lets others run. */
+const MAX_LINES_PER_TURN = 128;
 /** Replies collected before they are written even in the middle of a batch. */
 const OUTPUT_FLUSH_BYTES = 64 * 1024;
 /** Lines waiting behind a slow command before the session stops reading. */
@@ -126,6 +128,8 @@ export class Session {
   private out = '';
   private busy = false;
   private processing = false;
+  /** Processing paused for this turn of the event loop (MAX_LINES_PER_TURN). */
+  private yielded = false;
   private closing = false;
   private ended = false;
   private closed = false;
@@ -141,6 +145,8 @@ export class Session {
   private filterHalf: FilterPart;
   private maskHalf: FilterPart;
   private readonly history: string[] = [];
+  private historyStart = 0;
+  private historyCount = 0;
   private historyBytes = 0;
   private errorsInARow = 0;
   private counts = { commands: 0, errors: 0, sendRejected: 0 };
@@ -260,10 +266,21 @@ export class Session {
   }
 
   private process(): void {
-    if (this.busy || this.processing) return;
+    if (this.busy || this.processing || this.yielded) return;
     this.processing = true;
     try {
+      let budget = MAX_LINES_PER_TURN;
       while (this.lineIndex < this.lines.length && !this.closing && !this.outputBlocked) {
+        if (budget-- === 0) {
+          // let the event loop breathe: other sessions, and receivers flushing the events
+          // this batch produced, before their queues overflow
+          this.yielded = true;
+          setImmediate(() => {
+            this.yielded = false;
+            if (!this.closed) this.process();
+          });
+          break;
+        }
         const line = this.lines[this.lineIndex++]!;
         if (line === LINE_TOO_LONG) {
           this.log.warn('Command line too long; closing the connection.', { limit: this.limits.maxLineBytes });
@@ -303,7 +320,7 @@ export class Session {
   }
 
   private maybeEndAfterInput(): void {
-    if (this.inputEnded && !this.busy && !this.inLoop && !this.closing && this.lineIndex >= this.lines.length) this.end();
+    if (this.inputEnded && !this.busy && !this.yielded && !this.inLoop && !this.closing && this.lineIndex >= this.lines.length) this.end();
   }
 
   private resumeAfter(): void {
@@ -347,19 +364,33 @@ export class Session {
 
   // --- history (`+`, `+n`, `++`) ---------------------------------------------------------------
 
+  /** Ring of the last commands: `history[(historyStart + i) % HISTORY_ENTRIES]`, oldest first. */
   private remember(line: string): void {
     // never keep a password
-    if (/^pass(\s|$)/i.test(line)) return;
-    this.history.push(line);
+    if ((line.charCodeAt(0) | 0x20) === 112 /* p */ && /^pass(\s|$)/i.test(line)) return;
+    if (this.historyCount === HISTORY_ENTRIES) this.forgetOldest();
+    this.history[(this.historyStart + this.historyCount) % HISTORY_ENTRIES] = line;
+    this.historyCount++;
     this.historyBytes += line.length;
-    while (this.history.length > HISTORY_ENTRIES || this.historyBytes > HISTORY_BYTES) {
-      this.historyBytes -= this.history.shift()!.length;
-    }
+    while (this.historyBytes > HISTORY_BYTES && this.historyCount > 1) this.forgetOldest();
+  }
+
+  private forgetOldest(): void {
+    this.historyBytes -= this.history[this.historyStart]!.length;
+    this.history[this.historyStart] = '';
+    this.historyStart = (this.historyStart + 1) % HISTORY_ENTRIES;
+    this.historyCount--;
+  }
+
+  /** The n-th previous command (0 = the last one). */
+  private previous(n: number): string | undefined {
+    if (n >= this.historyCount) return undefined;
+    return this.history[(this.historyStart + this.historyCount - 1 - n) % HISTORY_ENTRIES];
   }
 
   private repeat(line: string): Promise<void> | void {
     if (line === '++') {
-      for (let n = 0; n < this.history.length; n++) this.data(`${n} - ${this.history[this.history.length - 1 - n]}`);
+      for (let n = 0; n < this.historyCount; n++) this.data(`${n} - ${this.previous(n)}`);
       this.reply(Reply.SUCCESS);
       return;
     }
@@ -369,7 +400,7 @@ export class Session {
       return;
     }
     const n = m[1] === undefined ? 0 : Number(m[1]);
-    const previous = this.history[this.history.length - 1 - n];
+    const previous = this.previous(n);
     if (previous === undefined) {
       this.reply(Reply.NO_HISTORY);
       return;
@@ -474,11 +505,11 @@ export class Session {
     if (!this.inLoop || this.closing || this.outputBlocked || !client) return;
     let text = this.out;
     this.out = '';
-    let event = client.take();
-    while (event !== undefined) {
-      text += eventLine(event);
+    let d = client.takeDelivery();
+    while (d !== undefined) {
+      text += deliveryLine(d);
       if (text.length >= EVENT_WRITE_BYTES) break;
-      event = client.take();
+      d = client.takeDelivery();
     }
     if (text !== '') this.write(text);
     if (client.queued > 0 && !this.outputBlocked) this.scheduleEventFlush();
