@@ -14,11 +14,11 @@ import { ConfigurationError, type DesiredState, type Problem } from '../config/t
 import { secretValues } from '../config/index.js';
 import { DriverHost, loadDefinition } from '../drivers/host.js';
 import type { DriverBus } from '../drivers/bus-port.js';
-import { Automation } from '../automation/index.js';
+import { Automation, serverIpv4Addresses } from '../automation/index.js';
 import { AdminServer } from '../admin/server.js';
 import { type Metric, formatMetrics } from '../admin/metrics.js';
 import { capabilityCode, formatGuid, makeFilter, type VscpEvent, zeroGuid } from '../protocol/index.js';
-import { Reconciler, type ReloadOutcome, type ReloadTrigger } from '../reconcile/reconciler.js';
+import { type ReadResult, Reconciler, type ReloadOutcome, type ReloadTrigger } from '../reconcile/reconciler.js';
 import { ConfigWatcher } from '../reconcile/watcher.js';
 import { type LogSink, RootLogger, type Logger } from '../support/log.js';
 import { TcpipServer, UserDirectory } from '../tcpip/index.js';
@@ -119,6 +119,7 @@ export class Daemon {
         logLevel: () => root.level,
         clientBufferSize: () => state.general.clientBufferSize,
         configGeneration: () => daemon?.generation ?? 0,
+        automation: () => daemon?.automationStatus() ?? undefined,
       },
     });
     const bus = new Bus({ daemonGuid: guid, defaultQueueSize: state.general.clientBufferSize, log: root.logger('bus') });
@@ -164,7 +165,7 @@ export class Daemon {
     daemon = new Daemon(o, source, state, bus, variables, users, host, reconciler, root);
     hostRef.daemon = daemon;
     try {
-      await daemon.startParts(guid, (s) => { secrets = s; });
+      await daemon.startParts(guid, (s) => { secrets = s; }, read);
     } catch (e) {
       await daemon.stop('start failed').catch(() => undefined);
       throw e;
@@ -175,6 +176,10 @@ export class Daemon {
   /** Where the TCP/IP interface listens (empty when disabled). */
   tcpipAddresses(): { host: string; port: number }[] {
     return this.tcpip?.addresses().map((a) => ({ host: a.host, port: a.port })) ?? [];
+  }
+
+  automationStatus(): ReturnType<Automation['status']> | null {
+    return this.automation?.status() ?? null;
   }
 
   /** Where the admin API listens (null when disabled). */
@@ -190,7 +195,7 @@ export class Daemon {
 
   private setSecrets: (s: string[]) => void = () => undefined;
 
-  private async startParts(guid: Uint8Array, setSecrets: (s: string[]) => void): Promise<void> {
+  private async startParts(guid: Uint8Array, setSecrets: (s: string[]) => void, initialRead: ReadResult<unknown>): Promise<void> {
     const state = this.state;
     this.setSecrets = setSecrets;
     setSecrets(this.collectSecrets(state));
@@ -227,7 +232,7 @@ export class Daemon {
       await this.tcpip.start();
     }
 
-    const first = await this.reconciler.start();
+    const first = await this.reconciler.start(initialRead);
     if (first.outcome === 'rejected') throw new ConfigurationError(first.problems);
     this.state = this.reconciler.state ?? state;
     this.lastGeneration = first.generation;
@@ -239,7 +244,7 @@ export class Daemon {
       info: () => ({
         name: this.state.general.name,
         guid,
-        ipv4: [],
+        ipv4: serverIpv4Addresses(this.tcpip?.addresses() ?? []),
         tcpipPort: this.tcpip?.addresses()[0]?.port ?? 0,
         capabilities: capabilityCode([63, 61, 15, 5, 6, ...(this.tcpip ? [3] : [])]),
       }),

@@ -112,7 +112,8 @@ export function createExecDefinition(commandLine: string, legacyConfig = ''): Dr
             proc.stderr!.setEncoding('utf8').on('data', (d: string) => err.push(d));
             proc.once('error', (e) => reject(new Error(`exec ${argv[0]}: ${e.message}`)));
             proc.once('spawn', () => resolve());
-            proc.once('exit', (code, signal) => {
+            // 'close': the program exited and its output is read to the end
+            proc.once('close', (code, signal) => {
               out.flush();
               err.flush();
               child = null;
@@ -123,9 +124,9 @@ export function createExecDefinition(commandLine: string, legacyConfig = ''): Dr
         stop() {
           stopping = true;
           const proc = child;
-          if (!proc || proc.exitCode !== null) return Promise.resolve();
+          if (!proc) return Promise.resolve();
           return new Promise<void>((resolve) => {
-            proc.once('exit', () => resolve());
+            proc.once('close', () => resolve());
             proc.kill('SIGTERM');
             // the host's stop deadline is the hard limit; SIGKILL shortly before it
             const t = setTimeout(() => proc.kill('SIGKILL'), 3000);

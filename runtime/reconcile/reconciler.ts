@@ -85,6 +85,7 @@ function filesHash(files: { path: string; hash: string }[]): string {
 export class Reconciler {
   private applied: DesiredState | null = null;
   private appliedSnapshot: unknown = null;
+  private initialRead: ReadResult<unknown> | null = null;
   private appliedFiles: { path: string; hash: string }[] = [];
   private generation = 0;
   private appliedAt: string | null = null;
@@ -106,10 +107,16 @@ export class Reconciler {
   }
 
   /** First load at daemon start: an invalid configuration is returned as rejected and nothing starts. */
-  async start(): Promise<ReloadOutcome> {
+  /**
+   * `initial`: the files as the daemon already read them to start (they decided the state
+   * folder and the GUID), so the first generation is built from exactly those bytes.
+   */
+  async start(initial?: ReadResult<unknown>): Promise<ReloadOutcome> {
     const previous = await this.generations.read();
     if (previous) this.generation = previous.generation;
+    this.initialRead = initial ?? null;
     const outcome = await this.reload('startup');
+    this.initialRead = null;
     this.unsubscribe = this.o.variables.onChange((change) => {
       if (change.source === 'file' || this.closed) return;
       if (!this.variableAffectsDriver(change.name)) return;
@@ -177,7 +184,8 @@ export class Reconciler {
    * user changed in the file takes the file's value (DESIGN.md), so the drivers must see that.
    */
   private async readAndResolve(): Promise<{ snapshot?: unknown; state?: DesiredState; problems: Problem[]; files: { path: string; hash: string }[] }> {
-    const read = await this.o.source.read();
+    const read = this.initialRead ?? (await this.o.source.read());
+    this.initialRead = null;
     // exactly what `vscpd check` does: resolve whenever there is a snapshot, so every error is reported
     if (read.snapshot === undefined) return { problems: read.problems, files: read.files };
     const values = this.o.variables.snapshot();
@@ -185,14 +193,7 @@ export class Reconciler {
     if (resolved.state) {
       const vplan = this.o.variables.planDeclared(resolved.state.variables);
       if (vplan.added.length + vplan.changed.length + vplan.removed.length > 0) {
-        const provisional = new Map(values);
-        const byName = new Map(resolved.state.variables.map((v) => [v.name, v]));
-        for (const name of [...vplan.added, ...vplan.changed]) {
-          const v = byName.get(name);
-          if (v) provisional.set(name, { type: v.type, value: v.value });
-        }
-        for (const name of vplan.removed) provisional.delete(name);
-        resolved = await this.o.source.resolve(read.snapshot, provisional);
+        resolved = await this.o.source.resolve(read.snapshot, this.o.variables.snapshotAfter(resolved.state.variables));
       }
     }
     // resolving reports the problems found while reading again, in order
