@@ -45,7 +45,7 @@ describe('exec drivers', () => {
     const status = d.daemon.host.get('ext')!.status();
     expect(status.restarts).toBeGreaterThanOrEqual(1);
     expect(status.lastError).toMatch(/exited \(signal SIGKILL\)/);
-    await eventually(() => d.daemon.host.get('ext')!.state === 'running', 5000, 'running again');
+    await eventually(() => events.filter((e) => e.vscpClass === 20 && e.vscpType === 3).length >= 2, 10_000, 'the new program to send its event');
 
     client.close();
     const second = pidOf().at(-1)!;

@@ -33,6 +33,11 @@ function command(text) {
     if (text !== null) socket.write(text + '\r\n');
   });
 }
+process.on('SIGTERM', () => {
+  console.log('stopping');
+  socket.end('QUITLOOP\r\nQUIT\r\n');
+  setTimeout(() => process.exit(0), 50);
+});
 console.log(`pid ${process.pid}`);
 await command(null); // banner
 const user = await command(`USER ${VSCPD_USER}`);
@@ -46,8 +51,3 @@ const greeting = value.length > 1 ? Buffer.from(value[0], 'base64').toString('ut
 console.log(`greeting ${greeting}`);
 await command(`SEND 0,20,3,,,,-,${greeting.length},${Number(VSCPD_SETTING_ZONE ?? 0)},0`);
 await command('RCVLOOP');
-process.on('SIGTERM', () => {
-  console.log('stopping');
-  socket.end('QUITLOOP\r\nQUIT\r\n');
-  setTimeout(() => process.exit(0), 50);
-});
