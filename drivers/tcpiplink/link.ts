@@ -4,8 +4,8 @@
  * with pipelined SEND commands, as many as SEND_WINDOW unanswered at a time.
  *
  * Outgoing: receive() → TX filter (a rejected event is dropped and counted, the next one goes
- * on) → loop check → queue → SEND. While the send session is up and the window is full,
- * receive() returns a promise, so events wait in the daemon's own bounded queue; while it is
+ * on) → loop check → queue → SEND. While the send session is up and a full window waits in the
+ * queue, receive() returns a promise, so events wait in the daemon's own bounded queue; while it is
  * down they wait in the link's queue (send_queue_size), the oldest dropped and counted when it
  * is full. SENDs unanswered when the connection breaks are not sent again (a second copy could
  * reach the remote's clients twice); they are counted as unconfirmed.
@@ -87,7 +87,7 @@ export interface TcpiplinkInstance extends DriverInstance {
 /** Most SEND commands written and not answered. */
 export const SEND_WINDOW = 512;
 /** Most SEND commands in one write. */
-const SEND_BATCH = 128;
+const SEND_BATCH = 256;
 /** How long stop() keeps sending what is queued and waiting for answers. */
 const STOP_FLUSH_MS = 3000;
 /** start() waits at most this long for the first connection attempts. */
@@ -151,6 +151,7 @@ export class TcpipLink implements TcpiplinkInstance {
   private loopActiveAt = 0;
   private txActiveAt = 0;
   private probing = false;
+  private pumpScheduled = false;
   private healthNow: { health: 'running' | 'degraded'; reason?: string } | null = null;
   private cancelHealthRepeat: (() => void) | null = null;
   private caCopy: Buffer | null = null;
@@ -514,9 +515,11 @@ export class TcpipLink implements TcpiplinkInstance {
       return;
     }
     if (this.tx?.client) {
+      // The daemon hands over events one by one without waiting while receive() returns
+      // nothing; they are sent together once it pauses (a microtask later), many per write.
       this.queue.pushUnbounded(event);
-      this.pump();
-      if (this.queue.length === 0) return;
+      this.schedulePump();
+      if (this.queue.length < SEND_WINDOW) return;
       return new Promise<void>((resolve) => this.drainWaiters.push(resolve));
     }
     const dropped = this.queue.push(event);
@@ -527,6 +530,15 @@ export class TcpipLink implements TcpiplinkInstance {
     this.counters.droppedOffline += n;
     this.dropWarning.warn(
       `The send queue (send_queue_size ${this.queue.capacity}) is full while ${this.config.remote.display} is away; dropping the oldest events (${this.counters.droppedOffline} so far).`);
+  }
+
+  private schedulePump(): void {
+    if (this.pumpScheduled) return;
+    this.pumpScheduled = true;
+    queueMicrotask(() => {
+      this.pumpScheduled = false;
+      this.pump();
+    });
   }
 
   private pump(): void {
@@ -544,7 +556,7 @@ export class TcpipLink implements TcpiplinkInstance {
         );
       }
     }
-    if (this.queue.length === 0) this.wakeDrain();
+    if (this.queue.length < SEND_WINDOW) this.wakeDrain();
   }
 
   private answered(replies: { ok: boolean; status: string }[]): void {
