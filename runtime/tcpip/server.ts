@@ -96,7 +96,7 @@ export class TcpipServer {
   private readonly listeners = new Map<string, Listener>();
   private readonly active = new Set<Session>();
   private readonly ctx: ServerContext;
-  private tlsMaterial: SecureContextOptions | null = null;
+  private tlsMaterial: TlsMaterial | null = null;
   private started = false;
   private stopping = false;
   private unsubscribeUsers: (() => void) | null = null;
@@ -181,10 +181,11 @@ export class TcpipServer {
       this.settings = next;
       return;
     }
-    const tlsChanged = prev.tlsCert !== next.tlsCert || prev.tlsKey !== next.tlsKey;
     const prevMaterial = this.tlsMaterial;
-    const material = next.enable && tlsChanged ? await loadTls(next) : prevMaterial;
-    const modeChanged = Boolean(prev.tlsCert) !== Boolean(next.tlsCert);
+    // read again even under the same names: a renewed certificate keeps its file name
+    const material = next.enable ? await loadTls(next) : prevMaterial;
+    const modeChanged = Boolean(prevMaterial) !== Boolean(material);
+    const tlsChanged = Boolean(material && prevMaterial && (!material.cert.equals(prevMaterial.cert) || !material.key.equals(prevMaterial.key)));
     const wanted = new Map(next.enable ? next.listen.map((a) => [listenKey(a), a] as const) : []);
     if (!modeChanged) this.rekeyPortZero(wanted);
     const removed = [...this.listeners.values()].filter((l) => modeChanged || !wanted.has(l.key));
@@ -389,7 +390,12 @@ export class TcpipServer {
   }
 }
 
-async function loadTls(settings: TcpipSettings): Promise<SecureContextOptions | null> {
+interface TlsMaterial extends SecureContextOptions {
+  cert: Buffer;
+  key: Buffer;
+}
+
+async function loadTls(settings: TcpipSettings): Promise<TlsMaterial | null> {
   if (!settings.tlsCert && !settings.tlsKey) return null;
   if (!settings.tlsCert || !settings.tlsKey) throw new TcpipServerError('tcpip: tls_cert and tls_key must be given together');
   const read = async (path: string, what: string): Promise<Buffer> => {

@@ -2,7 +2,7 @@
  * The server as the daemon drives it: listen addresses (IPv4, IPv6, port 0), TLS, hot
  * updates, user reloads, SHUTDOWN and VAR LOAD hooks, stop with a last line.
  */
-import { readFileSync } from 'node:fs';
+import { copyFileSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { VscpClient } from '../../runtime/tcpip/client.js';
@@ -11,6 +11,7 @@ import { RootLogger } from '../../runtime/support/log.js';
 import {
   DEFAULT_USERS, RawConnection, rawLogin, startTcpipHarness, tcpipSettings, userSettings,
 } from '../support/tcpip-harness.js';
+import { tempDir } from '../support/tmp.js';
 
 const fixtures = join(import.meta.dirname, 'fixtures');
 const certA = join(fixtures, 'tls-a.crt');
@@ -110,6 +111,25 @@ describe('TLS', () => {
     await c2.login('user', 'user-pw');
     c.close();
     c2.close();
+  });
+
+  it('picks up a renewed certificate under the same file name', async () => {
+    const dir = tempDir();
+    const cert = join(dir, 'tls.crt');
+    const key = join(dir, 'tls.key');
+    copyFileSync(certA, cert);
+    copyFileSync(keyA, key);
+    const settings = { tlsCert: cert, tlsKey: key };
+    const h = await startTcpipHarness({ settings });
+    const before = await VscpClient.connect({ host: '127.0.0.1', port: h.port, tls: { ca: readFileSync(certA), servername: 'localhost' } });
+    copyFileSync(certB, cert);
+    copyFileSync(keyB, key);
+    await h.server.update(tcpipSettings({ ...settings, listen: [{ host: '127.0.0.1', port: h.port }] }));
+    const after = await VscpClient.connect({ host: '127.0.0.1', port: h.port, tls: { ca: readFileSync(certB), servername: 'localhost' } });
+    await after.login('admin', 'admin-pw');
+    await before.login('admin', 'admin-pw');
+    before.close();
+    after.close();
   });
 
   it('reports unreadable TLS files and changes nothing', async () => {
