@@ -79,9 +79,12 @@ describe('settings through the configuration loader', () => {
     expect(config!.remote.port).toBe(9700);
   });
 
-  it('uses the original filter/mask names when rxfilter/rxmask are empty', async () => {
+  it('uses the original filter/mask names when rxfilter/rxmask are empty or all zero', async () => {
     const { config } = await load('host_remote = gw', '[link1_filter]\nvalue = "0,10,6,-"\n[link1_mask]\nvalue = "0,0xFFFF,0xFFFF,-"\n');
     expect([config!.rxFilter.filterClass, config!.rxFilter.filterType, config!.rxFilter.maskType]).toEqual([10, 6, 0xffff]);
+    const zero = await load('host_remote = gw\nrxfilter = 0,0,0,-\nrxmask = 0,0,0,00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00', '[link1_mask]\nvalue = "0,0xFFFF,0,-"\n');
+    expect(zero.errors).toEqual([]);
+    expect(zero.config!.rxFilter.maskClass).toBe(0xffff);
   });
 
   it('uses the original response_timout variable when responsetimeout is at its default', async () => {

@@ -6,7 +6,7 @@
  */
 import { isIP } from 'node:net';
 import { DriverConfigError } from '../../runtime/drivers/contract.js';
-import { type VscpFilter, isOpenFilter, parseFilterMask } from '../../runtime/protocol/index.js';
+import { type VscpFilter, parseFilterMask, parseFilterPart } from '../../runtime/protocol/index.js';
 import type { TcpiplinkSettings } from './settings.generated.js';
 import { type SetupOverrides, parseSetupXml } from './setup-xml.js';
 
@@ -94,14 +94,27 @@ function filterOf(filterKey: string, filterText: string, maskKey: string, maskTe
   }
 }
 
+/** Empty or all zero: the default, which the other name of the setting may override. */
+function isUnsetFilterPart(text: string): boolean {
+  if (text.trim() === '') return true;
+  try {
+    const p = parseFilterPart(text);
+    return p.priority === 0 && p.vscpClass === 0 && p.vscpType === 0 && p.guid.every((b) => b === 0);
+  } catch {
+    return false; // reported by filterOf() with its key
+  }
+}
+
 /** The new name wins when set; the original name is used otherwise; both set differently is an error. */
 function alias(current: string, currentKey: string, legacy: string, legacyKey: string): string {
   const a = current.trim();
   const b = legacy.trim();
-  if (a !== '' && b !== '' && a !== b) {
+  const aSet = !isUnsetFilterPart(a);
+  const bSet = !isUnsetFilterPart(b);
+  if (aSet && bSet && a !== b) {
     throw new DriverConfigError(`${legacyKey}: is the original name of ${currentKey} and both are set to different values; keep ${currentKey}`, legacyKey);
   }
-  return a !== '' ? a : b;
+  return aSet || !bSet ? a : b;
 }
 
 export function deriveConfig(s: TcpiplinkSettings): LinkConfig {
@@ -129,8 +142,8 @@ export function deriveConfig(s: TcpiplinkSettings): LinkConfig {
 
   const rxFilterText = setup.rxfilter ?? alias(s.rxfilter ?? '', 'rxfilter', s.filter ?? '', 'filter');
   const rxMaskText = setup.rxmask ?? alias(s.rxmask ?? '', 'rxmask', s.mask ?? '', 'mask');
-  const rxFilterKey = setup.rxfilter !== undefined ? 'setup' : (s.rxfilter ?? '').trim() !== '' ? 'rxfilter' : 'filter';
-  const rxMaskKey = setup.rxmask !== undefined ? 'setup' : (s.rxmask ?? '').trim() !== '' ? 'rxmask' : 'mask';
+  const rxFilterKey = setup.rxfilter !== undefined ? 'setup' : rxFilterText === (s.filter ?? '').trim() && rxFilterText !== (s.rxfilter ?? '').trim() ? 'filter' : 'rxfilter';
+  const rxMaskKey = setup.rxmask !== undefined ? 'setup' : rxMaskText === (s.mask ?? '').trim() && rxMaskText !== (s.rxmask ?? '').trim() ? 'mask' : 'rxmask';
   const rxFilter = filterOf(rxFilterKey, rxFilterText, rxMaskKey, rxMaskText);
   const txFilter = filterOf(
     setup.txfilter !== undefined ? 'setup' : 'txfilter', setup.txfilter ?? s.txfilter ?? '',
@@ -174,9 +187,4 @@ export function deriveConfig(s: TcpiplinkSettings): LinkConfig {
     sendQueueSize: s.send_queue_size ?? 10_000,
     tls: { enabled: tlsEnabled, ca, servername, rejectUnauthorized: s.tls_reject_unauthorized ?? true },
   };
-}
-
-/** True when the RX filter lets everything through (then the remote's filter need not be set). */
-export function isOpenRxFilter(config: LinkConfig): boolean {
-  return isOpenFilter(config.rxFilter);
 }

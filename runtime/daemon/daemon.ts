@@ -124,7 +124,6 @@ export class Daemon {
     });
     const bus = new Bus({ daemonGuid: guid, defaultQueueSize: state.general.clientBufferSize, log: root.logger('bus') });
     const users = new UserDirectory(state.users, { log: root.logger('users') });
-    if (state.users.length === 0) log.warn('No [user.NAME] section: nobody can log in to the TCP/IP interface (add one with a hash from `vscpd passwd`).');
 
     const driverBus: DriverBus = {
       addClient: (opts) => bus.addClient({ ...opts, onReadable: opts.onReadable ? () => opts.onReadable!() : null }),
