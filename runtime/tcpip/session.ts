@@ -182,9 +182,9 @@ export class Session {
     s.on('close', () => this.onClose());
     this.armIdleTimer();
     const v = this.ctx.info.version;
-    this.reply('Welcome to the VSCP daemon.');
-    this.reply(`Version: ${v} vscpd`);
-    this.reply('Copyright (C) vscpd contributors. VSCP: Grodans Paradis AB, https://www.vscp.org');
+    this.data('Welcome to the VSCP daemon.');
+    this.data(`Version: ${v} vscpd`);
+    this.data('Copyright (C) vscpd contributors. VSCP: Grodans Paradis AB, https://www.vscp.org');
     this.reply(Reply.SUCCESS);
     this.flushOut();
   }
