@@ -217,6 +217,28 @@ describe('receive loop', () => {
     expect((await rx.retr()).map((e) => e.data[0])).toEqual([99]);
   });
 
+  it('pauses reading while the iterator is behind and loses nothing', async () => {
+    const h = await startTcpipHarness();
+    const rx = await h.login('user');
+    const tx = await h.login('admin');
+    const loop = await rx.receiveLoop({ maxBuffered: 10 });
+    const total = 1000;
+    const sending = (async () => {
+      for (let i = 0; i < total; i += 100) await tx.sendAll(Array.from({ length: 100 }, (_, k) => `0,20,3,,,,-,${(i + k) >> 8},${(i + k) & 0xff}`));
+    })();
+    const seen: number[] = [];
+    for await (const e of loop) {
+      seen.push((e.data[0]! << 8) | e.data[1]!);
+      if (seen.length % 50 === 0) await new Promise((r) => setTimeout(r, 5));
+      if (seen.length === total) break;
+    }
+    await sending;
+    expect(seen).toEqual(Array.from({ length: total }, (_, i) => i));
+    const rxId = h.server.sessions().find((x) => x.user === 'user')!.id!;
+    expect(h.bus.client(rxId)!.counters.dropped.queue_full).toBe(0);
+    expect(h.bus.client(rxId)!.counters.sent).toBe(total);
+  });
+
   it('declares a silent loop stalled and closes the connection', async () => {
     const port = await lineServer((line) => {
       if (line === 'RCVLOOP') return '+OK - Receive loop entered. QUITLOOP to terminate.\r\n0,20,3,1,,5,-\r\n';
