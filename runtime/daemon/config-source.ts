@@ -46,7 +46,9 @@ function existingFolder(path: string): string {
 
 /** Folders to watch: include globs, and where named-but-missing files (an include, the variable file) would appear. */
 function watchFolders(snapshot: ConfigSnapshot): string[] {
-  return [...new Set([...includeFolders(snapshot), ...snapshot.missingFiles.map(existingFolder)])];
+  // an include folder that does not exist yet is watched from its nearest existing parent
+  const includes = includeFolders(snapshot).map((d) => (existsSync(d) ? d : existingFolder(d)));
+  return [...new Set([...includes, ...snapshot.missingFiles.map(existingFolder)])];
 }
 
 export class FileConfigSource implements ConfigSource<ConfigSnapshot> {

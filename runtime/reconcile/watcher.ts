@@ -112,8 +112,11 @@ export class ConfigWatcher {
       } else {
         this.missingSince = null;
       }
-      if (fp !== null && fp === this.baseline) return;
-      if (fp === null && this.baseline === 'missing') return;
+      // the set of folders can change without a reload (a new include folder was created)
+      if ((fp !== null && fp === this.baseline) || (fp === null && this.baseline === 'missing')) {
+        await this.refresh();
+        return;
+      }
       this.baseline = fp ?? 'missing';
       this.o.log.info('Configuration files changed; reloading.');
       await this.o.onChange();
