@@ -28,11 +28,11 @@ export interface TcpiplinkSettings {
    */
   rxmask?: string;
   /**
-   * The original (deprecated) name of `rxfilter` (variable `<prefix>_filter`). Used when `rxfilter` is empty; setting both to different values is an error.
+   * The original (deprecated) name of `rxfilter` (variable `<prefix>_filter`). Used when `rxfilter` is empty or all zero; setting both to different values is an error.
    */
   filter?: string;
   /**
-   * The original (deprecated) name of `rxmask` (variable `<prefix>_mask`). Used when `rxmask` is empty; setting both to different values is an error.
+   * The original (deprecated) name of `rxmask` (variable `<prefix>_mask`). Used when `rxmask` is empty or all zero; setting both to different values is an error.
    */
   mask?: string;
   /**
