@@ -297,7 +297,13 @@ export class Reconciler {
       case 'partial': {
         const count = (a: string) => o.drivers.filter((d) => d.action === a).length;
         const msg = o.outcome === 'applied' ? 'Configuration applied.' : 'Configuration applied; some drivers failed and were rolled back.';
-        (o.outcome === 'applied' ? log.info : log.warn)(msg, { ...fields, started: count('start'), stopped: count('stop'), restarted: count('restart'), reconfigured: count('reconfigure') });
+        const sections = o.plan?.globals.map((g) => g.section).join(',') || undefined;
+        const v = o.plan?.variables;
+        const variables = v ? v.added.length + v.changed.length + v.removed.length : 0;
+        (o.outcome === 'applied' ? log.info : log.warn)(msg, {
+          ...fields, started: count('start'), stopped: count('stop'), restarted: count('restart'), reconfigured: count('reconfigure'),
+          ...(sections ? { sections } : {}), ...(variables ? { variables } : {}),
+        });
         for (const d of o.drivers.filter((x) => x.outcome !== 'ok')) log.warn(`Driver ${d.name}: ${d.action} ${d.outcome.replace('_', ' ')}.`, { error: d.error });
         break;
       }
