@@ -485,7 +485,7 @@ export class TcpipLink implements TcpiplinkInstance {
       return;
     }
     const fp = eventFingerprint(event);
-    this.guard.noteRemote(fp);
+    if (this.tx) this.guard.noteRemote(fp);
     if (this.guard.seenLocally(fp)) {
       s.rxLoops++;
       return;
@@ -505,7 +505,7 @@ export class TcpipLink implements TcpiplinkInstance {
     if (this.stopping) return;
     const s = this.counters;
     const fp = eventFingerprint(event);
-    this.guard.noteLocal(fp);
+    if (this.rx) this.guard.noteLocal(fp);
     if (!filterAccepts(this.config.txFilter, event)) {
       s.txFiltered++;
       return;
