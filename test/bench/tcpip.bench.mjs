@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const SERVER = join(here, 'lib', 'tcpip-server.mjs');
+const FLOOR = join(here, 'lib', 'tcpip-floor.mjs');
 const LOAD = join(here, 'lib', 'tcpip-load.mjs');
 const scale = Number(process.env.BENCH_SCALE ?? 1);
 const n = (x) => Math.max(100, Math.round(x * scale));
@@ -45,8 +46,8 @@ async function stop(child) {
 
 process.on('exit', () => { for (const c of children) c.kill('SIGKILL'); });
 
-async function withServer(fn) {
-  const server = spawn(SERVER, ['--expose-gc']);
+async function withServer(fn, script = SERVER) {
+  const server = spawn(script, ['--expose-gc']);
   const info = await next(server, (m) => m.ready, 30_000, 'the server');
   try {
     return await fn(server, info);
@@ -67,7 +68,7 @@ const round = (x, digits = 0) => Math.round(x * 10 ** digits) / 10 ** digits;
  * Senders (lock-step or pipelined) → receivers in RCVLOOP. Delivered events per second are
  * counted from "go" until every receiver has all events (or nothing more arrives).
  */
-async function flow({ senderMode, senders = 1, perSender, receivers = 1, window = 1000 }) {
+async function flow({ senderMode, senders = 1, perSender, receivers = 1, window = 1000, script = SERVER }) {
   return withServer(async (server, info) => {
     const auth = { port: info.port, user: info.user, password: info.password };
     const total = senders * perSender;
@@ -105,10 +106,10 @@ async function flow({ senderMode, senders = 1, perSender, receivers = 1, window 
       events_per_s: Math.round(delivered / receivers / seconds),
       deliveries_per_s: Math.round(delivered / seconds),
     };
-  });
+  }, script);
 }
 
-async function latency(samples, rate) {
+async function latency(samples, rate, script = SERVER) {
   return withServer(async (_server, info) => {
     const lg = spawn(LOAD);
     lg.send({ mode: 'latency', port: info.port, user: info.user, password: info.password, samples, rate });
@@ -119,7 +120,7 @@ async function latency(samples, rate) {
       samples: sorted.length, rate_per_s: rate, p50_ms: round(pct(50), 3), p90_ms: round(pct(90), 3), p99_ms: round(pct(99), 3),
       max_ms: round(sorted[sorted.length - 1], 3), lost: samples - sorted.length,
     };
-  });
+  }, script);
 }
 
 async function memory(clients) {
@@ -158,5 +159,16 @@ results.fanout_1_sender_50_receivers = verdict(rf, rf.deliveries_per_s, 200_000)
 const lat = await latency(Math.max(50, Math.round(150 * Math.min(1, scale * 2))), 10);
 results.latency_10_per_s = { ...lat, target_p50_ms: 0.3, target_p99_ms: 2, met: lat.p50_ms <= 0.3 && lat.p99_ms <= 2 && lat.lost === 0 };
 results.memory = await memory(1000);
+
+// The same lock-step and latency runs against a minimal forwarder (lib/tcpip-floor.mjs): what
+// this machine allows with three Node processes and loopback TCP, whatever the server does.
+const f1 = await flow({ senderMode: 'lockstep', senders: 1, perSender: n(60_000), script: FLOOR });
+const f4 = await flow({ senderMode: 'lockstep', senders: 4, perSender: n(40_000), script: FLOOR });
+const fl = await latency(Math.max(50, Math.round(150 * Math.min(1, scale * 2))), 10, FLOOR);
+results.floor = {
+  lockstep_1_sender_1_receiver_events_per_s: f1.events_per_s,
+  lockstep_4_senders_1_receiver_events_per_s: f4.events_per_s,
+  latency_p50_ms: fl.p50_ms, latency_p99_ms: fl.p99_ms,
+};
 
 console.log(JSON.stringify({ benchmark: 'tcpip', node: process.version, scale, results }));
