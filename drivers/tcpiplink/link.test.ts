@@ -3,6 +3,7 @@
  * process) and, where a remote must misbehave exactly, against the scripted remote.
  */
 import { readFileSync } from 'node:fs';
+import { type AddressInfo, createServer } from 'node:net';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type VscpEvent, createEvent, formatEvent, parseGuid } from '../../runtime/protocol/index.js';
@@ -117,6 +118,32 @@ describe('link to a VSCP TCP/IP interface', () => {
     await until('the echoes', () => link.stats().echoes === 2);
     expect(h.emitted.map(tagOf)).toEqual([3]);
     expect(link.stats()).toMatchObject({ sent: 2, received: 1, echoes: 2, refused: 0 });
+
+    // the send session's filter keeps the remote from queueing events for it
+    const sendSession = remote.bus.client(link.channelId!)!;
+    expect(sendSession.queued).toBe(0);
+    expect(sendSession.counters.filtered).toBeGreaterThan(0);
+  });
+
+  it('stops safely before, during and after start, and twice', async () => {
+    const { h, link } = startLink({ host_remote: '127.0.0.1', port_remote: 1 });
+    await link.stop();
+    await link.stop();
+    expect(h.activeTimers()).toBe(0);
+
+    // a remote that accepts the connection and never greets: start() is still waiting
+    const mute = createServer(() => undefined);
+    await new Promise<void>((resolve) => mute.listen(0, '127.0.0.1', resolve));
+    try {
+      const { h: h2, link: waiting } = startLink({ host_remote: '127.0.0.1', port_remote: (mute.address() as AddressInfo).port });
+      const starting = waiting.start();
+      await until('a connection attempt', () => h2.logs.some((l) => l.message.startsWith('Linking to')));
+      await Promise.all([waiting.stop(), starting, waiting.stop()]);
+      expect(h2.activeTimers()).toBe(0);
+      expect(waiting.linked).toBe(false);
+    } finally {
+      await new Promise<void>((resolve) => mute.close(() => resolve()));
+    }
   });
 
   it('sets the receive filter at the remote, and filters here when the remote user may not set it', async () => {
