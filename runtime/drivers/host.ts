@@ -5,28 +5,17 @@
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { DriverDesired } from '../config/types.js';
-import type { Logger } from '../support/log.js';
-import type { VariableStore } from '../variables/contract.js';
 import type { DriverDefinition } from './contract.js';
-import type { BackoffPolicy } from './backoff.js';
-import type { DriverBus } from './bus-port.js';
 import { createExecDefinition } from './exec.js';
 import { loadBuiltinDriver, loadModuleDriver } from './registry.js';
 import {
-  type CredentialIssuer, type DriverStateChange, type DriverStatus, type RunTag, type StartOutcome, DriverRuntime,
+  type DriverStateChange, type DriverStatus, type RunTag, type RuntimeDeps, type StartOutcome, DriverRuntime,
 } from './runtime.js';
 
-export interface DriverHostOptions {
-  bus: DriverBus;
-  variables: VariableStore;
-  credentials: CredentialIssuer;
-  tcpipEndpoint: () => { host: string; port: number } | null;
-  log: Logger;
-  stateDir: string;
-  backoff: () => BackoffPolicy;
-  stopTimeoutMs: () => number;
+export interface DriverHostOptions extends Omit<RuntimeDeps, 'als' | 'onStateChange' | 'startTimeoutMs' | 'emitLimitPerSec'> {
+  /** Deadline for a driver's start(); default 30 s. */
   startTimeoutMs?: number;
-  /** Per-driver emit limit (events/s); a flooding driver is throttled, the others are not. */
+  /** Per-driver emit limit (events/s); a flooding driver is throttled, the others are not. Default 100,000. */
   emitLimitPerSec?: number;
   onStateChange?: (change: DriverStateChange) => void;
 }
@@ -58,17 +47,10 @@ export class DriverHost {
   }
 
   private newRuntime(desired: DriverDesired, definition: DriverDefinition): DriverRuntime {
-    const o = this.options;
+    const { onStateChange: _first, ...o } = this.options;
     return new DriverRuntime(
       {
-        bus: o.bus,
-        variables: o.variables,
-        credentials: o.credentials,
-        tcpipEndpoint: o.tcpipEndpoint,
-        log: o.log,
-        stateDir: o.stateDir,
-        backoff: o.backoff,
-        stopTimeoutMs: o.stopTimeoutMs,
+        ...o,
         startTimeoutMs: o.startTimeoutMs ?? 30_000,
         emitLimitPerSec: o.emitLimitPerSec ?? 100_000,
         als: this.als,

@@ -8,7 +8,7 @@
 import type { DesiredState, DriverDesired } from '../config/types.js';
 import type { DriverDefinition } from '../drivers/contract.js';
 import type { DriverHost } from '../drivers/host.js';
-import type { DriverState } from '../drivers/runtime.js';
+import type { DriverRuntime, DriverState } from '../drivers/runtime.js';
 import type { DriverAction, DriverPlanItem } from './plan.js';
 
 export type DriverOutcome = 'ok' | 'failed' | 'rolled_back';
@@ -84,34 +84,38 @@ export async function applyDrivers(o: ApplyDriversOptions): Promise<DriverResult
     record(item, 'ok');
   });
 
-  // 2. restarts: stop the old definition, start the new one; roll back on failure
+  /** Stops the old definition and starts the new one; a failing start is rolled back per the policy. */
+  const replace = async (item: DriverPlanItem, runtime: DriverRuntime, desired: DriverDesired, definition: DriverDefinition): Promise<void> => {
+    const before = runtime.desired;
+    const beforeDef = runtime.definition;
+    const restoreBefore: Undo = async () => {
+      await runtime.replace(before, beforeDef, true);
+    };
+    const outcome = await runtime.replace(desired, definition, false);
+    if (outcome.ok) {
+      undos.push(restoreBefore);
+      return record(item, 'ok');
+    }
+    if (o.policy === 'per-driver') {
+      await restoreBefore();
+      return record(item, 'rolled_back', outcome.error);
+    }
+    // atomic: the old definition comes back with the rest of the undo
+    undos.push(restoreBefore);
+    record(item, 'failed', outcome.error);
+  };
+
+  // 2. restarts: stop the old definition, start the new one
   await mapLimit(phase('restart'), limit, async (item) => {
     const runtime = host.get(item.prefix)!;
     const desired = wanted.get(item.prefix.toLowerCase())!;
-    const before = runtime.desired;
-    const beforeDef = runtime.definition;
     let definition: DriverDefinition;
     try {
       definition = await o.loadDefinition(desired);
     } catch (e) {
       return record(item, 'failed', (e as Error).message);
     }
-    const outcome = await runtime.replace(desired, definition, false);
-    if (outcome.ok) {
-      undos.push(async () => {
-        await runtime.replace(before, beforeDef, true);
-      });
-      return record(item, 'ok');
-    }
-    if (o.policy === 'per-driver') {
-      await runtime.replace(before, beforeDef, true);
-      return record(item, 'rolled_back', outcome.error);
-    }
-    // atomic: the old definition comes back with the rest of the undo
-    undos.push(async () => {
-      await runtime.replace(before, beforeDef, true);
-    });
-    record(item, 'failed', outcome.error);
+    await replace(item, runtime, desired, definition);
   });
 
   // 3. hot reconfigurations (a driver that answers 'restart' is restarted instead)
@@ -120,28 +124,13 @@ export async function applyDrivers(o: ApplyDriversOptions): Promise<DriverResult
     const desired = wanted.get(item.prefix.toLowerCase())!;
     const before = runtime.desired;
     const beforeDef = runtime.definition;
-    const result = await runtime.reconfigure(desired, item.changed);
-    if (result === 'applied') {
+    if ((await runtime.reconfigure(desired, item.changed)) === 'applied') {
       undos.push(async () => {
         if ((await runtime.reconfigure(before, item.changed)) !== 'applied') await runtime.replace(before, beforeDef, true);
       });
       return record(item, 'ok');
     }
-    const outcome = await runtime.replace(desired, runtime.definition, false);
-    if (outcome.ok) {
-      undos.push(async () => {
-        await runtime.replace(before, beforeDef, true);
-      });
-      return record(item, 'ok');
-    }
-    if (o.policy === 'per-driver') {
-      await runtime.replace(before, beforeDef, true);
-      return record(item, 'rolled_back', outcome.error);
-    }
-    undos.push(async () => {
-      await runtime.replace(before, beforeDef, true);
-    });
-    record(item, 'failed', outcome.error);
+    await replace(item, runtime, desired, runtime.definition);
   });
 
   // 4. starts: new drivers, and disabled ones that were enabled
