@@ -25,12 +25,12 @@ import {
 import type {
   DriverContext, DriverInstance, DriverSettings, ReconfigureResult,
 } from '../../runtime/drivers/contract.js';
+import { Backoff, DropOldestQueue, RateLimitedWarning, Wakeup } from '../../runtime/drivers/toolkit/index.js';
 import {
   type VscpEvent, filterAccepts, isZeroGuidExceptNickname, stampEvent,
 } from '../../runtime/protocol/index.js';
 import { type EchoGuard, ORIGIN_PROPERTY, eventFingerprint, payloadFingerprint } from './echo.js';
 import { decodePayload, encodePayload } from './payload.js';
-import { Backoff, BoundedQueue, RateLimitedWarning } from './queue.js';
 import type { MqttSettings } from './settings.generated.js';
 import { HOT_KEYS, type MqttConfig, deriveConfig } from './settings.js';
 import { topicMatches } from './topic.js';
@@ -164,7 +164,7 @@ function guardPacketSizes(socket: Socket, limit: () => number): void {
 export class MqttDriver implements MqttDriverInstance {
   private config: MqttConfig;
   private client: MqttClient | null = null;
-  private readonly queue: BoundedQueue<Outgoing>;
+  private readonly queue: DropOldestQueue<Outgoing>;
   private readonly backoff: Backoff;
   private readonly counters = newStats();
   private readonly rejectWarning: RateLimitedWarning;
@@ -180,10 +180,10 @@ export class MqttDriver implements MqttDriverInstance {
   private healthNow: { health: 'running' | 'degraded'; reason?: string } | null = null;
   private everConnected = false;
   private failedAttempts = 0;
-  /** Resolved when receive() may hand over the next event (queue drained or connection state changed). */
-  private drainWaiters: (() => void)[] = [];
-  /** Resolved on any progress (ack, drain, connection change); stop() waits on it. */
-  private progressWaiters: (() => void)[] = [];
+  /** Woken when receive() may hand over the next event (queue drained or connection state changed). */
+  private readonly drained = new Wakeup();
+  /** Woken on any progress (ack, drain, connection change); stop() waits on it. */
+  private readonly progress = new Wakeup();
   private waitingForDrain = false;
   private firstOutcome: (() => void) | null = null;
   private tlsFiles: { ca?: Buffer; cert?: Buffer; key?: Buffer } = {};
@@ -191,8 +191,8 @@ export class MqttDriver implements MqttDriverInstance {
 
   constructor(private readonly ctx: DriverContext, config: MqttConfig, private readonly echo: EchoGuard) {
     this.config = config;
-    this.queue = new BoundedQueue<Outgoing>(config.offlineQueueSize);
-    this.backoff = new Backoff(config.reconnectMinMs, config.reconnectMaxMs);
+    this.queue = new DropOldestQueue<Outgoing>(config.offlineQueueSize);
+    this.backoff = new Backoff(config.reconnectMinMs, config.reconnectMaxMs, 'twenty-percent');
     this.rejectWarning = new RateLimitedWarning((m) => ctx.log.warn(m));
     this.publishOptions = this.makePublishOptions();
   }
@@ -295,7 +295,7 @@ export class MqttDriver implements MqttDriverInstance {
     if (this.isConnected) {
       this.pump();
       while ((this.queue.length > 0 || this.inflight > 0) && this.isConnected && Date.now() < deadline) {
-        await this.waitForProgress(deadline - Date.now());
+        await this.progress.waitAtMost(deadline - Date.now());
         this.pump();
       }
     }
@@ -634,9 +634,9 @@ export class MqttDriver implements MqttDriverInstance {
       this.queue.pushUnbounded(message);
       this.pump();
       if (this.queue.length === 0) return;
-      return new Promise<void>((resolve) => this.drainWaiters.push(resolve));
+      return this.drained.wait();
     }
-    if (this.queue.push(message) !== undefined) this.counters.droppedQueueFull++;
+    if (this.queue.push(message)) this.counters.droppedQueueFull++;
   }
 
   private makePublishOptions(): IClientPublishOptions {
@@ -660,15 +660,13 @@ export class MqttDriver implements MqttDriverInstance {
       this.send(client!, this.queue.shift()!);
     }
     if (this.queue.length === 0) {
-      const waiters = this.drainWaiters;
-      this.drainWaiters = [];
-      for (const w of waiters) w();
+      this.drained.wake();
     } else if (this.isConnected && client && !this.waitingForDrain
       && (client.stream as { writableNeedDrain?: boolean }).writableNeedDrain) {
       this.waitingForDrain = true;
       client.stream.once('drain', () => {
         this.waitingForDrain = false;
-        this.progress();
+        this.progress.wake();
         this.pump();
       });
     }
@@ -688,33 +686,14 @@ export class MqttDriver implements MqttDriverInstance {
       this.inflight--;
       if (err) this.counters.publishErrors++;
       else this.counters.acknowledged++;
-      this.progress();
+      this.progress.wake();
       this.pump();
     });
   }
 
   /** Lets receive() and stop() re-check: connection state changed or the queue moved. */
   private wake(): void {
-    const waiters = this.drainWaiters;
-    this.drainWaiters = [];
-    for (const w of waiters) w();
-    this.progress();
-  }
-
-  private progress(): void {
-    const waiters = this.progressWaiters;
-    this.progressWaiters = [];
-    for (const w of waiters) w();
-  }
-
-  private waitForProgress(timeoutMs: number): Promise<void> {
-    return new Promise<void>((resolve) => {
-      const timer = setTimeout(done, Math.max(1, timeoutMs));
-      function done(): void {
-        clearTimeout(timer);
-        resolve();
-      }
-      this.progressWaiters.push(done);
-    });
+    this.drained.wake();
+    this.progress.wake();
   }
 }

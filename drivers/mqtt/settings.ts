@@ -5,7 +5,8 @@
  */
 import { createHash } from 'node:crypto';
 import { DriverConfigError } from '../../runtime/drivers/contract.js';
-import { type Guid, type VscpFilter, formatGuid, parseFilterMask } from '../../runtime/protocol/index.js';
+import { filterFromSettings } from '../../runtime/drivers/toolkit/index.js';
+import { type Guid, type VscpFilter, formatGuid } from '../../runtime/protocol/index.js';
 import type { MqttSettings } from './settings.generated.js';
 import { type SimplifySpec, parseSimplify } from './simplify.js';
 import { type PublishTopic, type SubscribeTopic, compilePublishTopic, compileSubscribeTopic } from './topic.js';
@@ -135,16 +136,6 @@ export function defaultClientId(ctx: ConfigContext, protocolVersion: number): st
   return protocolVersion === 3 && id.length > 23 ? `vscpd-${hash}` : id;
 }
 
-function filterOf(filterKey: string, filterText: string, maskKey: string, maskText: string): VscpFilter {
-  try {
-    return parseFilterMask(filterText, maskText);
-  } catch (e) {
-    const message = (e as Error).message;
-    const key = message.startsWith('mask') ? maskKey : filterKey;
-    throw new DriverConfigError(`${key}: ${message.replace(/^(filter|mask)\b:?\s*/, '')}; expected priority,class,type,GUID`, key);
-  }
-}
-
 export function deriveConfig(s: MqttSettings, ctx: ConfigContext): MqttConfig {
   const protocolVersion = s.protocol_version ?? 4;
   const broker = parseBrokerAddress(s.host ?? 'localhost:1883', s.tls ?? false);
@@ -214,8 +205,8 @@ export function deriveConfig(s: MqttSettings, ctx: ConfigContext): MqttConfig {
     simplify,
     subscribeTopic,
     publishTopic,
-    filter: filterOf('filter', s.filter ?? '', 'mask', s.mask ?? ''),
-    publishFilter: filterOf('publish_filter', s.publish_filter ?? '', 'publish_mask', s.publish_mask ?? ''),
+    filter: filterFromSettings('filter', s.filter ?? '', 'mask', s.mask ?? ''),
+    publishFilter: filterFromSettings('publish_filter', s.publish_filter ?? '', 'publish_mask', s.publish_mask ?? ''),
     tls,
     connectTimeoutMs: s.connect_timeout_ms ?? 10_000,
     reconnectMinMs,
