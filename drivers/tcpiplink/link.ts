@@ -24,12 +24,12 @@ import type { ConnectionOptions } from 'node:tls';
 import type {
   DriverContext, DriverInstance, DriverSettings, ReconfigureResult,
 } from '../../runtime/drivers/contract.js';
+import { DropOldestQueue, RateLimitedWarning, Wakeup } from '../../runtime/drivers/toolkit/index.js';
 import {
   type VscpEvent, type VscpFilter, filterAccepts, filterPart, formatEvent, formatFilterPart, isOpenFilter, maskPart,
 } from '../../runtime/protocol/index.js';
 import { type ReceiveLoop, type VscpClient, VscpCommandError } from '../../runtime/tcpip/client.js';
 import { LoopGuard, eventFingerprint } from './loop-guard.js';
-import { RateLimitedWarning, SendQueue } from './queue.js';
 import { RemoteSession, type SessionRole } from './session.js';
 import type { TcpiplinkSettings } from './settings.generated.js';
 import { HOT_KEYS, type LinkConfig, deriveConfig } from './settings.js';
@@ -133,7 +133,7 @@ export class TcpipLink implements TcpiplinkInstance {
   private config: LinkConfig;
   private readonly ctx: DriverContext;
   private readonly counters = newStats();
-  private readonly queue: SendQueue<VscpEvent>;
+  private readonly queue: DropOldestQueue<VscpEvent>;
   private readonly guard = new LoopGuard();
   private rx: SessionState | null = null;
   private tx: SessionState | null = null;
@@ -143,8 +143,8 @@ export class TcpipLink implements TcpiplinkInstance {
   private stopping = false;
   private started = false;
   private stopPromise: Promise<void> | null = null;
-  private drainWaiters: (() => void)[] = [];
-  private progressWaiters: (() => void)[] = [];
+  private readonly drained = new Wakeup();
+  private readonly progress = new Wakeup();
   private cancelTick: (() => void) | null = null;
   private tickMs = 0;
   private loopActivity = -1;
@@ -164,7 +164,7 @@ export class TcpipLink implements TcpiplinkInstance {
   constructor(ctx: DriverContext, config: LinkConfig) {
     this.ctx = ctx;
     this.config = config;
-    this.queue = new SendQueue<VscpEvent>(config.sendQueueSize);
+    this.queue = new DropOldestQueue<VscpEvent>(config.sendQueueSize);
     this.refusedWarning = new RateLimitedWarning((m) => ctx.log.warn(m));
     this.dropWarning = new RateLimitedWarning((m) => ctx.log.warn(m));
     this.badLineWarning = new RateLimitedWarning((m) => ctx.log.warn(m));
@@ -238,13 +238,13 @@ export class TcpipLink implements TcpiplinkInstance {
     this.cancelTick = null;
     this.cancelHealthRepeat?.();
     this.cancelHealthRepeat = null;
-    this.wakeDrain();
+    this.drained.wake();
     if (!this.started) return;
     // Hand over what was accepted while the send session is up.
     const deadline = Date.now() + STOP_FLUSH_MS;
     while (this.tx?.client && (this.queue.length > 0 || this.inflight > 0) && Date.now() < deadline) {
       this.pump();
-      await this.waitForProgress(deadline - Date.now());
+      await this.progress.waitAtMost(deadline - Date.now());
     }
     const unanswered = this.inflight;
     await Promise.all([this.rx?.session.stop(), this.tx?.session.stop()]);
@@ -383,8 +383,8 @@ export class TcpipLink implements TcpiplinkInstance {
       this.pump();
     }
     this.updateHealth();
-    this.wakeDrain();
-    this.progress();
+    this.drained.wake();
+    this.progress.wake();
   }
 
   private sessionDown(state: SessionState, reason: string, wasUp: boolean, retryInMs: number): void {
@@ -411,8 +411,8 @@ export class TcpipLink implements TcpiplinkInstance {
     }
     state.lastLogged = reason;
     this.updateHealth();
-    this.wakeDrain();
-    this.progress();
+    this.drained.wake();
+    this.progress.wake();
   }
 
   private updateHealth(): void {
@@ -520,10 +520,9 @@ export class TcpipLink implements TcpiplinkInstance {
       this.queue.pushUnbounded(event);
       this.schedulePump();
       if (this.queue.length < SEND_WINDOW) return;
-      return new Promise<void>((resolve) => this.drainWaiters.push(resolve));
+      return this.drained.wait();
     }
-    const dropped = this.queue.push(event);
-    if (dropped > 0) this.countOfflineDrops(dropped);
+    if (this.queue.push(event)) this.countOfflineDrops(1);
   }
 
   private countOfflineDrops(n: number): void {
@@ -556,7 +555,7 @@ export class TcpipLink implements TcpiplinkInstance {
         );
       }
     }
-    if (this.queue.length < SEND_WINDOW) this.wakeDrain();
+    if (this.queue.length < SEND_WINDOW) this.drained.wake();
   }
 
   private answered(replies: { ok: boolean; status: string }[]): void {
@@ -571,37 +570,12 @@ export class TcpipLink implements TcpiplinkInstance {
       }
     }
     this.pump();
-    this.progress();
+    this.progress.wake();
   }
 
   private lost(n: number): void {
     this.inflight -= n;
     this.counters.unconfirmed += n;
-    this.progress();
-  }
-
-  private wakeDrain(): void {
-    if (this.drainWaiters.length === 0) return;
-    const waiters = this.drainWaiters;
-    this.drainWaiters = [];
-    for (const w of waiters) w();
-  }
-
-  private progress(): void {
-    if (this.progressWaiters.length === 0) return;
-    const waiters = this.progressWaiters;
-    this.progressWaiters = [];
-    for (const w of waiters) w();
-  }
-
-  private waitForProgress(timeoutMs: number): Promise<void> {
-    return new Promise<void>((resolve) => {
-      const timer = setTimeout(done, Math.max(1, timeoutMs));
-      function done(): void {
-        clearTimeout(timer);
-        resolve();
-      }
-      this.progressWaiters.push(done);
-    });
+    this.progress.wake();
   }
 }

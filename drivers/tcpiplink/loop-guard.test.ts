@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createEvent, formatEvent, parseEvent, parseGuid } from '../../runtime/protocol/index.js';
 import { LoopGuard, RecentSet, eventFingerprint } from './loop-guard.js';
-import { RateLimitedWarning, SendQueue } from './queue.js';
 
 const base = {
   head: 0x60, vscpClass: 10, vscpType: 6, obid: 3, timestamp: 1_234_567_000,
@@ -53,46 +52,5 @@ describe('loop guard', () => {
     g.noteLocal(1);
     g.noteRemote(2);
     expect([g.seenLocally(1), g.seenLocally(2), g.cameFromRemote(1), g.cameFromRemote(2)]).toEqual([true, false, false, true]);
-  });
-});
-
-describe('send queue', () => {
-  it('keeps order, drops the oldest when full and counts it', () => {
-    const q = new SendQueue<number>(3);
-    expect([1, 2, 3, 4, 5].map((n) => q.push(n))).toEqual([0, 0, 0, 1, 1]);
-    expect([q.shift(), q.shift(), q.shift(), q.shift()]).toEqual([3, 4, 5, undefined]);
-  });
-
-  it('takes one more event in hand beyond the capacity, trims it away when asked, and resizes', () => {
-    const q = new SendQueue<number>(2);
-    q.push(1); q.push(2); q.pushUnbounded(3);
-    expect(q.length).toBe(3);
-    expect(q.trim()).toBe(1);
-    expect(q.peek()).toBe(2);
-    for (let i = 0; i < 5000; i++) q.pushUnbounded(i);
-    expect(q.resize(10)).toBe(4992);
-    expect(q.length).toBe(10);
-    expect(q.shift()).toBe(4990);
-    expect(q.clear()).toBe(9);
-  });
-
-  it('drops at once with capacity 0', () => {
-    const q = new SendQueue<number>(0);
-    expect(q.push(1)).toBe(1);
-    expect(q.length).toBe(0);
-  });
-});
-
-describe('rate-limited warning', () => {
-  it('logs the first, counts the repeats and reports them with the next line', () => {
-    let now = 0;
-    const lines: string[] = [];
-    const w = new RateLimitedWarning((m) => lines.push(m), 1000, () => now);
-    w.warn('A.');
-    now = 500; w.warn('B.'); w.warn('C.');
-    now = 1500; w.warn('D.');
-    now = 1600; w.warn('E.');
-    w.flush('warnings');
-    expect(lines).toEqual(['A.', 'D. (2 more like this were not logged)', '1 more warnings were not logged.']);
   });
 });

@@ -6,7 +6,8 @@
  */
 import type { ConnectionOptions } from 'node:tls';
 import type { DriverScheduler } from '../../runtime/drivers/contract.js';
-import { VscpClient, VscpClientError, VscpCommandError, backoffDelay } from '../../runtime/tcpip/client.js';
+import { backoffDelay } from '../../runtime/drivers/toolkit/index.js';
+import { VscpClient, VscpClientError, VscpCommandError } from '../../runtime/tcpip/client.js';
 import type { LinkConfig } from './settings.js';
 
 export type SessionRole = 'receive' | 'send';
@@ -181,7 +182,7 @@ export class RemoteSession {
 
   private retry(reason: string, wasUp: boolean): void {
     const config = this.o.config();
-    const delay = backoffDelay(this.attempt, { minDelayMs: config.reconnectMinMs, maxDelayMs: config.reconnectMaxMs });
+    const delay = backoffDelay(this.attempt, { minMs: config.reconnectMinMs, maxMs: config.reconnectMaxMs, jitter: 'half' });
     this.attempt++;
     this.o.handlers.down(reason, wasUp, delay);
     this.settleFirst();

@@ -6,7 +6,8 @@
  */
 import { isIP } from 'node:net';
 import { DriverConfigError } from '../../runtime/drivers/contract.js';
-import { type VscpFilter, parseFilterMask, parseFilterPart } from '../../runtime/protocol/index.js';
+import { filterFromSettings } from '../../runtime/drivers/toolkit/index.js';
+import { type VscpFilter, parseFilterPart } from '../../runtime/protocol/index.js';
 import type { TcpiplinkSettings } from './settings.generated.js';
 import { type SetupOverrides, parseSetupXml } from './setup-xml.js';
 
@@ -84,16 +85,6 @@ export function formatRemote(host: string, port: number): string {
   return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
 }
 
-function filterOf(filterKey: string, filterText: string, maskKey: string, maskText: string): VscpFilter {
-  try {
-    return parseFilterMask(filterText, maskText);
-  } catch (e) {
-    const message = (e as Error).message;
-    const key = message.startsWith('mask') ? maskKey : filterKey;
-    throw new DriverConfigError(`${key}: ${message.replace(/^(filter|mask)\b:?\s*/, '')}; expected priority,class,type,GUID`, key);
-  }
-}
-
 /** Empty or all zero: the default, which the other name of the setting may override. */
 function isUnsetFilterPart(text: string): boolean {
   if (text.trim() === '') return true;
@@ -101,7 +92,7 @@ function isUnsetFilterPart(text: string): boolean {
     const p = parseFilterPart(text);
     return p.priority === 0 && p.vscpClass === 0 && p.vscpType === 0 && p.guid.every((b) => b === 0);
   } catch {
-    return false; // reported by filterOf() with its key
+    return false; // reported by filterFromSettings() with its key
   }
 }
 
@@ -144,8 +135,8 @@ export function deriveConfig(s: TcpiplinkSettings): LinkConfig {
   const rxMaskText = setup.rxmask ?? alias(s.rxmask ?? '', 'rxmask', s.mask ?? '', 'mask');
   const rxFilterKey = setup.rxfilter !== undefined ? 'setup' : rxFilterText === (s.filter ?? '').trim() && rxFilterText !== (s.rxfilter ?? '').trim() ? 'filter' : 'rxfilter';
   const rxMaskKey = setup.rxmask !== undefined ? 'setup' : rxMaskText === (s.mask ?? '').trim() && rxMaskText !== (s.rxmask ?? '').trim() ? 'mask' : 'rxmask';
-  const rxFilter = filterOf(rxFilterKey, rxFilterText, rxMaskKey, rxMaskText);
-  const txFilter = filterOf(
+  const rxFilter = filterFromSettings(rxFilterKey, rxFilterText, rxMaskKey, rxMaskText);
+  const txFilter = filterFromSettings(
     setup.txfilter !== undefined ? 'setup' : 'txfilter', setup.txfilter ?? s.txfilter ?? '',
     setup.txmask !== undefined ? 'setup' : 'txmask', setup.txmask ?? s.txmask ?? '');
 
