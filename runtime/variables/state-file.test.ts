@@ -1,10 +1,10 @@
-import { existsSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { tempDir } from '../../test/support/tmp.js';
 import { capturingLogger } from '../../test/variables/helpers.js';
 import type { VariableFields } from './model.js';
-import { STATE_FILE_NAME, StateFileError, decodeState, encodeState, loadStateFile, writeFileAtomic } from './state-file.js';
+import { STATE_FILE_NAME, StateFileError, decodeState, encodeState, loadStateFile, writeStateFile } from './state-file.js';
 
 function f(value: string, extra: Partial<VariableFields> = {}): VariableFields {
   return { type: 1, value, note: '', persistent: true, owner: 0, rights: 0x744, ...extra };
@@ -75,22 +75,33 @@ describe('state file format', () => {
   });
 });
 
-describe('atomic write', () => {
-  it('replaces the file and leaves no temporary file', async () => {
+describe('saving', () => {
+  it('replaces the file, readable by the owner only, and leaves no temporary file', async () => {
     const dir = tempDir();
-    await writeFileAtomic(dir, 'x.json', 'one');
-    await writeFileAtomic(dir, 'x.json', 'two');
-    expect(readFileSync(join(dir, 'x.json'), 'utf8')).toBe('two');
-    expect(readdirSync(dir)).toEqual(['x.json']);
-    expect(statSync(join(dir, 'x.json')).mode & 0o777).toBe(0o600);
+    await writeStateFile(dir, 'one');
+    await writeStateFile(dir, 'two');
+    expect(readFileSync(join(dir, STATE_FILE_NAME), 'utf8')).toBe('two');
+    expect(readdirSync(dir)).toEqual([STATE_FILE_NAME]);
+    expect(statSync(join(dir, STATE_FILE_NAME)).mode & 0o777).toBe(0o600);
   });
 
-  it('fails cleanly when the target cannot be replaced', async () => {
+  it('fails cleanly when the state file cannot be replaced', async () => {
     const dir = tempDir();
-    const { mkdirSync } = await import('node:fs');
-    mkdirSync(join(dir, 'x.json', 'inner'), { recursive: true });
-    await expect(writeFileAtomic(dir, 'x.json', 'data')).rejects.toThrow();
-    expect(readdirSync(dir)).toEqual(['x.json']);
+    mkdirSync(join(dir, STATE_FILE_NAME, 'inner'), { recursive: true });
+    await expect(writeStateFile(dir, 'data')).rejects.toThrow();
+    expect(readdirSync(dir)).toEqual([STATE_FILE_NAME]);
+  });
+
+  it('names its temporary file so that loading recognises one left by a crash', async () => {
+    const dir = tempDir();
+    // Whatever sits at the temporary name is what a save in this process writes first.
+    const temp = join(dir, `${STATE_FILE_NAME}.tmp-${process.pid}`);
+    mkdirSync(join(temp, 'blocker'), { recursive: true });
+    await expect(writeStateFile(dir, 'data')).rejects.toThrow();
+    rmSync(temp, { recursive: true });
+    writeFileSync(temp, '{"format":"vscpd-var');
+    await loadStateFile(dir, { log: capturingLogger().log, maxBytes: 1024, readOnly: false });
+    expect(readdirSync(dir)).toEqual([]);
   });
 });
 

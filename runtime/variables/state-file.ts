@@ -18,8 +18,9 @@
  * the state file, and the folder is fsynced, so a crash at any moment leaves the old or the new
  * file. A file that cannot be read at start is moved aside (`variables.json.broken-<time>`).
  */
-import { open, readFile, readdir, rename, copyFile, unlink, stat } from 'node:fs/promises';
+import { readFile, readdir, rename, copyFile, unlink, stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import { writeFileAtomic } from '../support/atomic-write.js';
 import type { Logger } from '../support/log.js';
 import type { RuntimeState, VariableFields } from './model.js';
 import { isKnownVariableType, normalizeVariableName, normalizeVariableValue, VariableType } from './types.js';
@@ -156,29 +157,12 @@ function isObject(v: unknown): v is Record<string, unknown> {
 // ---------------------------------------------------------------------------------------------
 // disk
 
-/** Writes `data` to `dir/name` atomically and durably (temp file, fsync, rename, fsync folder). */
-export async function writeFileAtomic(dir: string, name: string, data: string): Promise<void> {
-  const target = join(dir, name);
-  const temp = join(dir, `${name}${TEMP_MARK}${process.pid}`);
-  const file = await open(temp, 'w', 0o600);
-  try {
-    await file.writeFile(data);
-    await file.sync();
-  } finally {
-    await file.close();
-  }
-  try {
-    await rename(temp, target);
-  } catch (e) {
-    await unlink(temp).catch(() => undefined);
-    throw e;
-  }
-  const folder = await open(dir, 'r');
-  try {
-    await folder.sync();
-  } finally {
-    await folder.close();
-  }
+/**
+ * Replaces the state file in `dir` with `text`, atomically and durably. The temporary file is
+ * named so that loading recognises and removes one a crash left behind.
+ */
+export async function writeStateFile(dir: string, text: string): Promise<void> {
+  await writeFileAtomic(join(dir, STATE_FILE_NAME), text, { mode: 0o600, tempName: `${STATE_FILE_NAME}${TEMP_MARK}${process.pid}` });
 }
 
 export interface LoadStateOptions {

@@ -28,7 +28,7 @@ import {
   type RuntimeState, type Slot, type VariableFields, effectiveFields, fieldsEqual, isPersisted, previousDeclaration,
   runtimeBytes,
 } from './model.js';
-import { STATE_FILE_NAME, type StateRecord, encodeState, loadStateFile, writeFileAtomic } from './state-file.js';
+import { STATE_FILE_NAME, type StateRecord, encodeState, loadStateFile, writeStateFile } from './state-file.js';
 import { type StockContext, type StockValue, type StockVariableSource, isStockName, readStockVariable, readStockVariables } from './stock.js';
 import {
   DEFAULT_VARIABLE_RIGHTS, VariableType, VariableValueError, isKnownVariableType, normalizeVariableName,
@@ -472,7 +472,7 @@ class Store implements RuntimeVariableStore {
     if (this.saving || this.changeSeq === this.savedSeq) return;
     const seq = this.changeSeq;
     const text = encodeState(this.persistedRecords(), this.clock());
-    this.saving = writeFileAtomic(this.stateDir, STATE_FILE_NAME, text).then(
+    this.saving = writeStateFile(this.stateDir, text).then(
       () => this.saved(seq),
       (e: unknown) => this.saveFailed(e as Error),
     ).finally(() => {
