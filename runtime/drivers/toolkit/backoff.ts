@@ -9,7 +9,7 @@
  */
 export type Jitter = 'half' | 'twenty-percent';
 
-export interface BackoffPolicy {
+export interface BackoffRule {
   minMs: number;
   /** A max below min counts as min. */
   maxMs: number;
@@ -17,16 +17,16 @@ export interface BackoffPolicy {
 }
 
 /** The delay in whole milliseconds before retry `attempt` (0-based). */
-export function backoffDelay(attempt: number, policy: BackoffPolicy, random: () => number = Math.random): number {
-  const min = policy.minMs;
-  const max = Math.max(min, policy.maxMs);
+export function backoffDelay(attempt: number, rule: BackoffRule, random: () => number = Math.random): number {
+  const min = rule.minMs;
+  const max = Math.max(min, rule.maxMs);
   const d = Math.min(max, min * 2 ** Math.max(0, Math.min(attempt, 30)));
-  if (policy.jitter === 'twenty-percent') return Math.round(Math.min(max, Math.max(min, d * (0.8 + 0.4 * random()))));
+  if (rule.jitter === 'twenty-percent') return Math.round(Math.min(max, Math.max(min, d * (0.8 + 0.4 * random()))));
   return Math.round(d / 2 + (d / 2) * random());
 }
 
 /** Counts the attempts itself: next() after each failure, reset() after a success. */
-export class Backoff implements BackoffPolicy {
+export class Backoff implements BackoffRule {
   private attempt = 0;
 
   /** minMs and maxMs may change between attempts (hot reconfiguration). */
