@@ -212,7 +212,7 @@ function withVariable(s: Session, rest: string, fn: (v: Variable) => void): void
 // --- VAR LIST ---------------------------------------------------------------------------------
 
 /** Regular expressions come from the network: they run in a separate context with a time limit. */
-const REGEX_TIME_LIMIT_MS = 250;
+const REGEX_TIME_LIMIT_MS = 100;
 const MAX_PATTERN_LENGTH = 512;
 const regexContext = createContext({ names: [] as string[], source: '', result: [] as number[] });
 const regexScript = new Script(

@@ -91,6 +91,20 @@ describe('binary garbage', () => {
   });
 });
 
+describe('hostile patterns', () => {
+  it('stops a catastrophic VAR LIST regular expression and keeps serving', async () => {
+    const h = await startTcpipHarness({ variables: [{ name: 'A'.repeat(40) + '!', type: 1, value: 'x' }] });
+    const r = await rawLogin(h);
+    const other = await h.login('user');
+    const pending = other.command('NOOP');
+    r.send('VAR LIST ^(A+)+$');
+    expect(await r.line()).toBe('-OK - Invalid parameter or format');
+    expect((await pending).ok).toBe(true);
+    r.send('VAR LIST ^A+!$');
+    expect(await r.lines(3)).toEqual(['1 rows.', expect.stringMatching(/^0;A{40}!;1;0;1860;false;/), '+OK - Success.']);
+  });
+});
+
 describe('slow readers', () => {
   it('a client that never reads does not hold up the others; its drops are counted', async () => {
     const h = await startTcpipHarness({ queueSize: 256 });
