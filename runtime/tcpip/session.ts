@@ -287,7 +287,14 @@ export class Session {
           this.end(Reply.LINE_TOO_LONG);
           break;
         }
-        const pending = this.execute(line);
+        let pending: Promise<void> | void = undefined;
+        try {
+          pending = this.execute(line);
+        } catch (e) {
+          // a fault of the daemon, not of the client: answer, log, carry on
+          this.log.error('Command failed.', { command: line.split(/\s/, 1)[0], error: (e as Error)?.message ?? String(e) });
+          this.reply(Reply.INTERNAL);
+        }
         if (this.errorsInARow >= MAX_ERRORS_BEFORE_LOGIN && this.user === null) {
           this.end(Reply.TOO_MANY_ERRORS);
           break;
@@ -309,6 +316,10 @@ export class Session {
       }
       if (this.lineIndex >= this.lines.length) {
         this.lines = [];
+        this.lineIndex = 0;
+      } else if (this.lineIndex > 1024 && this.lineIndex * 2 > this.lines.length) {
+        // a client that keeps pipelining never empties the array: drop what was answered
+        this.lines = this.lines.slice(this.lineIndex);
         this.lineIndex = 0;
       }
     } finally {

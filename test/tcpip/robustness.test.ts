@@ -105,6 +105,17 @@ describe('hostile patterns', () => {
   });
 });
 
+describe('faults of the daemon', () => {
+  it('answers a command whose handler fails with an internal error and keeps the session', async () => {
+    const h = await startTcpipHarness();
+    const r = await rawLogin(h);
+    h.variables.get = () => { throw new Error('disk on fire'); };
+    r.send('VAR READVALUE x');
+    r.send('NOOP');
+    expect(await r.lines(2)).toEqual(['-OK - Server Internal error.', '+OK - Success.']);
+  });
+});
+
 describe('slow readers', () => {
   it('a client that never reads does not hold up the others; its drops are counted', async () => {
     const h = await startTcpipHarness({ queueSize: 256 });
