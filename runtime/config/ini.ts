@@ -77,7 +77,8 @@ type ValueScan = { ok: true; value: string; quoted: boolean } | { ok: false; mes
 
 /** Reads the value part of a line (everything after the first `=`). */
 function scanValue(afterEquals: string): ValueScan {
-  const lead = afterEquals.length - afterEquals.replace(/^[ \t]+/, '').length;
+  let lead = 0;
+  while (isBlank(afterEquals[lead])) lead++;
   const text = afterEquals.slice(lead);
   const q = text[0];
   if (q === '"') {
@@ -116,9 +117,10 @@ export function splitLines(text: string): string[] {
 
 /**
  * Scans one INI file. `file` (absolute path) is put into every problem. Values come from the
- * `ini` package (see {@link packageText}).
+ * `ini` package (see {@link packageText}). `previous`, an earlier scan of the same file, lends
+ * the package's values of the sections whose text did not change.
  */
-export function scanIni(text: string, file: string): IniDocument {
+export function scanIni(text: string, file: string, previous?: IniDocument): IniDocument {
   const problems: Problem[] = [];
   const sections: IniSection[] = [];
   const seenSections = new Map<string, IniSection>();
@@ -215,7 +217,7 @@ export function scanIni(text: string, file: string): IniDocument {
   }
 
   const doc: IniDocument = { file, sections, problems };
-  takeValuesFromPackage(doc);
+  takeValuesFromPackage(doc, previous ? packageValues.get(previous) : undefined);
   return doc;
 }
 
@@ -224,30 +226,55 @@ function escapeSectionName(name: string): string {
   return name.replace(/\./g, '\\.');
 }
 
+const ESCAPED_RE = /[\\;#]/;
+const ESCAPED_ALL_RE = /[\\;#]/g;
+
 /** Escapes a value so that the package gives it back unchanged. */
 export function escapeValue(value: string): string {
   const needsQuotes = value !== value.trim() || value.startsWith('"') || value.startsWith("'");
   if (needsQuotes) return JSON.stringify(value);
-  return value.replace(/[\\;#]/g, (c) => '\\' + c);
+  return ESCAPED_RE.test(value) ? value.replace(ESCAPED_ALL_RE, '\\$&') : value;
+}
+
+/** The text handed to the `ini` package for one scanned section: its header and a line per entry. */
+function sectionText(s: IniSection): string {
+  let out = `[${escapeSectionName(s.name)}]\n`;
+  for (const e of s.entries) out += `${e.key} = ${escapeValue(e.value)}\n`;
+  return out;
 }
 
 /** The text handed to the `ini` package for a scanned document: one line per header and entry. */
 export function packageText(doc: Pick<IniDocument, 'sections'>): string {
-  const out: string[] = [];
-  for (const s of doc.sections) {
-    out.push(`[${escapeSectionName(s.name)}]`);
-    for (const e of s.entries) out.push(`${e.key} = ${escapeValue(e.value)}`);
-  }
-  return out.join('\n') + '\n';
+  return doc.sections.map(sectionText).join('') || '\n';
 }
 
+type SectionValues = Record<string, unknown> | undefined;
+
+/**
+ * What the package gave for each section text of a document. Sections are independent in the
+ * package's reading (no name can nest under another: dots are escaped), so a section whose text
+ * is unchanged gets the same values, and a rescan decodes only the sections that changed.
+ */
+const packageValues = new WeakMap<IniDocument, Map<string, SectionValues>>();
+
 /** Decodes the escaped text with the package and checks it against the scan. */
-function takeValuesFromPackage(doc: IniDocument): void {
-  const decoded = ini.decode(packageText(doc)) as Record<string, Record<string, unknown>>;
-  for (const s of doc.sections) {
-    const values = decoded[s.name];
+function takeValuesFromPackage(doc: IniDocument, reuse?: ReadonlyMap<string, SectionValues>): void {
+  const texts = doc.sections.map(sectionText);
+  const values: SectionValues[] = [];
+  const missing: number[] = [];
+  texts.forEach((t, i) => {
+    if (reuse?.has(t)) values[i] = reuse.get(t);
+    else missing.push(i);
+  });
+  if (missing.length) {
+    const decoded = ini.decode(missing.map((i) => texts[i]!).join('') || '\n') as Record<string, Record<string, unknown>>;
+    for (const i of missing) values[i] = decoded[doc.sections[i]!.name];
+  }
+  packageValues.set(doc, new Map(texts.map((t, i) => [t, values[i]])));
+  doc.sections.forEach((s, i) => {
+    const sectionValues = values[i];
     for (const e of s.entries) {
-      const raw = values?.[e.key];
+      const raw = sectionValues?.[e.key];
       const value = raw === undefined ? undefined : String(raw);
       if (value !== e.value) {
         // The scan and the package disagree: a bug in the escaping, never the user's fault.
@@ -260,7 +287,7 @@ function takeValuesFromPackage(doc: IniDocument): void {
       }
       e.value = value;
     }
-  }
+  });
 }
 
 /** Writes a value so that the scan reads it back unchanged (quoted only when needed). */

@@ -8,10 +8,11 @@ import { createHash } from 'node:crypto';
 import { constants } from 'node:fs';
 import { access, open, stat } from 'node:fs/promises';
 import { dirname, isAbsolute, relative, resolve } from 'node:path';
-import { classifyDriverRef } from './driver-ref.js';
+import { type DriverRef, classifyDriverRef } from './driver-ref.js';
 import { parseGlobList } from './formats.js';
 import { expandGlob, globMatches } from './glob.js';
-import { type IniSection, scanIni } from './ini.js';
+import { type IniDocument, type IniEntry, type IniSection, scanIni } from './ini.js';
+import { RunMemo, deepFreeze } from './memo.js';
 import { type ReferenceReader, resolveReferences } from './references.js';
 import type { Problem, SourceLocation } from './types.js';
 
@@ -154,11 +155,62 @@ async function fileStatus(path: string): Promise<FileStatus> {
   }
 }
 
+/** An entry without a reference: its value as written. */
+function plainEntry(e: IniEntry, file: string): ConfEntry {
+  return { key: e.key, rawKey: e.rawKey, value: e.value, file, line: e.line, secret: false, broken: false, files: [] };
+}
+
+interface Scan {
+  text: string;
+  doc: IniDocument;
+  /** When no value holds a reference: the sections as read, frozen and shared by the reads of this text. */
+  plain: readonly ConfSection[] | null;
+}
+
+/** What `driver = …` names, once per frozen (unchanged, shared) entry. */
+const driverRefs = new WeakMap<ConfEntry, DriverRef>();
+
+function driverRefOf(e: ConfEntry): DriverRef {
+  let ref = driverRefs.get(e);
+  if (!ref) {
+    ref = classifyDriverRef(e.value, dirname(e.file));
+    if (Object.isFrozen(e)) driverRefs.set(e, ref);
+  }
+  return ref;
+}
+
+/** Scans of recent reads by file: a file whose text did not change is not scanned again. */
+const scans = new RunMemo<Scan>();
+
+/** The scan of a file's text; what it shares with the cache is only read (or frozen), the problems are copies. */
+function scanCached(text: string, file: string): { doc: IniDocument; plain: readonly ConfSection[] | null } {
+  let hit = scans.get(file);
+  if (!hit || hit.text !== text) {
+    // An edit usually touches one section: the package's values of the others are reused.
+    const doc = scanIni(text, file, hit?.doc);
+    const plain = doc.sections.every((s) => s.entries.every((e) => !e.value.includes('${')))
+      ? deepFreeze(doc.sections.map((s): ConfSection => ({ name: s.name, file, line: s.line, entries: s.entries.map((e) => plainEntry(e, file)) })))
+      : null;
+    scans.set(file, (hit = { text, doc, plain }));
+  }
+  const { doc, plain } = hit;
+  return { doc: { file: doc.file, sections: doc.sections, problems: doc.problems.map((p) => ({ ...p })) }, plain };
+}
+
 /**
  * Reads the main file, its includes, the variable file and referenced files. Returns the
  * snapshot (absent only when the main file cannot be read) and every problem found so far.
  */
 export async function readConfiguration(path: string, options: ReadOptions = {}): Promise<{ snapshot?: ConfigSnapshot; problems: Problem[] }> {
+  scans.begin();
+  try {
+    return await readFiles(path, options);
+  } finally {
+    scans.end();
+  }
+}
+
+async function readFiles(path: string, options: ReadOptions): Promise<{ snapshot?: ConfigSnapshot; problems: Problem[] }> {
   const configFile = resolve(path);
   const baseDir = dirname(configFile);
   const env = options.env ?? process.env;
@@ -189,12 +241,15 @@ export async function readConfiguration(path: string, options: ReadOptions = {})
   /** Turns scanned sections into sections with resolved values. */
   const resolveSections = async (scanned: IniSection[], file: string): Promise<ConfSection[]> => {
     const out: ConfSection[] = [];
+    const refs = { env, baseDir: dirname(file), reader, resolvePath: (b: string, p: string) => (isAbsolute(p) ? resolve(p) : resolve(b, p)) };
     for (const s of scanned) {
       const section: ConfSection = { name: s.name, file, line: s.line, entries: [] };
       for (const e of s.entries) {
-        const r = await resolveReferences(e.value, {
-          env, baseDir: dirname(file), reader, resolvePath: (b, p) => (isAbsolute(p) ? resolve(p) : resolve(b, p)),
-        });
+        if (!e.value.includes('${')) {
+          section.entries.push(plainEntry(e, file));
+          continue;
+        }
+        const r = await resolveReferences(e.value, refs);
         if (r.ok) {
           section.entries.push({ key: e.key, rawKey: e.rawKey, value: r.value, file, line: e.line, secret: r.secret, broken: false, files: r.files });
         } else {
@@ -218,9 +273,9 @@ export async function readConfiguration(path: string, options: ReadOptions = {})
       fileHashes.set(file, r.hash);
       files.push({ path: file, hash: r.hash });
     }
-    const doc = scanIni(r.text, file);
+    const { doc, plain } = scanCached(r.text, file);
     problems.push(...doc.problems);
-    const own = await resolveSections(doc.sections, file);
+    const own = plain ?? (await resolveSections(doc.sections, file));
     for (const s of own) {
       const lower = s.name.toLowerCase();
       const first = firstSection.get(lower);
@@ -311,9 +366,9 @@ export async function readConfiguration(path: string, options: ReadOptions = {})
         fileHashes.set(varPath, r.hash);
         files.push({ path: varPath, hash: r.hash });
       }
-      const doc = scanIni(r.text, varPath);
+      const { doc, plain } = scanCached(r.text, varPath);
       problems.push(...doc.problems);
-      variableFile = { path: varPath, sections: await resolveSections(doc.sections, varPath), origin: where };
+      variableFile = { path: varPath, sections: plain ? [...plain] : await resolveSections(doc.sections, varPath), origin: where };
     }
   }
 
@@ -340,7 +395,7 @@ export async function readConfiguration(path: string, options: ReadOptions = {})
     } else if (lower.startsWith('driver.')) {
       const d = s.entries.find((e) => e.key === 'driver');
       if (!d || d.broken) continue;
-      const ref = classifyDriverRef(d.value, dirname(d.file));
+      const ref = driverRefOf(d);
       if (ref.kind === 'module') await note(ref.ref);
       else if (ref.kind === 'exec' && ref.program) await note(ref.program);
     }

@@ -7,10 +7,11 @@
 import { type DriverResolver, type RuntimeVariables, defaultDriverResolver, resolveDrivers } from './drivers.js';
 import { resolveGlobals } from './globals.js';
 import { contentHash } from './hash.js';
+import { RunMemo } from './memo.js';
 import { type ConfigSnapshot, type ReadOptions, displayPath, readConfiguration } from './read.js';
 import { sortSections } from './sections.js';
 import { semanticChecks } from './semantic.js';
-import type { DesiredState, Problem } from './types.js';
+import type { DeclaredVariable, DesiredState, EffectiveValue, Problem } from './types.js';
 import { resolveVariables } from './variables.js';
 
 export interface ResolveOptions {
@@ -27,17 +28,34 @@ export interface LoadResult {
   problems: Problem[];
 }
 
+/** Secret texts of frozen effective records (shared by the loads that memoised them). */
+const secretsOfRecord = new WeakMap<object, string[]>();
+
+function secretsIn(values: Record<string, EffectiveValue>): string[] {
+  const frozen = Object.isFrozen(values);
+  let out = frozen ? secretsOfRecord.get(values) : undefined;
+  if (!out) {
+    out = [];
+    for (const k in values) {
+      const e = values[k]!;
+      if (e.secret && typeof e.value === 'string') out.push(e.value);
+    }
+    if (frozen) secretsOfRecord.set(values, out);
+  }
+  return out;
+}
+
 /** Texts that must never appear in output: values from references and secret fields. */
 function secretTexts(state: Omit<DesiredState, 'hash'> | undefined, extra: Iterable<string>): string[] {
   const out = new Set<string>(extra);
   if (state) {
-    const add = (e: { value: unknown; secret: boolean }): void => {
-      if (e.secret && typeof e.value === 'string') out.add(e.value);
+    const add = (values: Record<string, EffectiveValue>): void => {
+      for (const t of secretsIn(values)) out.add(t);
     };
-    Object.values(state.globalEffective).forEach(add);
+    add(state.globalEffective);
     for (const d of state.drivers) {
-      Object.values(d.effective).forEach(add);
-      Object.values(d.commonEffective ?? {}).forEach(add);
+      add(d.effective);
+      if (d.commonEffective) add(d.commonEffective);
     }
     for (const v of state.variables) if (v.secret) out.add(v.value);
   }
@@ -80,6 +98,17 @@ function dedupe(problems: Problem[]): Problem[] {
   });
 }
 
+/** The hash of the last declared variables: an unchanged variable file declares the same (frozen) objects again. */
+const lastVariables = new RunMemo<{ items: readonly DeclaredVariable[]; hash: string }>();
+
+function variablesHash(list: readonly DeclaredVariable[]): string {
+  const last = lastVariables.get('');
+  if (last && last.items.length === list.length && last.items.every((v, i) => v === list[i] && Object.isFrozen(v))) return last.hash;
+  const hash = contentHash(list.map(({ origin: _o, secret: _s, ...v }) => v));
+  lastVariables.set('', { items: list.slice(), hash });
+  return hash;
+}
+
 /**
  * Validates a snapshot and builds the desired state. The result carries the snapshot's own
  * problems too; a state is returned only when there is no error anywhere.
@@ -108,7 +137,6 @@ export async function resolveDesiredState(snapshot: ConfigSnapshot, options: Res
     const { general, tcpip, admin, automation } = globals;
     const users = globals.users.map(({ origin: _o, ...u }) => u);
     const schedules = globals.schedules.map(({ origin: _o, ...s }) => s);
-    const variables = vars.variables.map(({ origin: _o, secret: _s, ...v }) => v);
     const sectionHashes: Record<string, string> = {
       general: contentHash(general),
       // The TLS files' content counts: a renewed certificate is a change of [tcpip].
@@ -117,7 +145,7 @@ export async function resolveDesiredState(snapshot: ConfigSnapshot, options: Res
       automation: contentHash(automation),
       users: contentHash(users),
       schedules: contentHash(schedules),
-      variables: contentHash(variables),
+      variables: variablesHash(vars.variables),
     };
     const driverList = drivers.drivers.map((d) => d.desired);
     const body: Omit<DesiredState, 'hash'> = {
@@ -132,7 +160,10 @@ export async function resolveDesiredState(snapshot: ConfigSnapshot, options: Res
       globalEffective: globals.effective,
       warnings: [],
     };
-    const hash = contentHash({ sectionHashes, drivers: driverList.map((d) => [d.prefix.toLowerCase(), d.hash]).sort() });
+    // Sorted as their text `prefix,hash` (what a plain sort() of the pairs compares), without building it per comparison.
+    const pairs = driverList.map((d) => ({ pair: [d.prefix.toLowerCase(), d.hash], text: `${d.prefix.toLowerCase()},${d.hash}` }));
+    pairs.sort((a, b) => (a.text < b.text ? -1 : a.text > b.text ? 1 : 0));
+    const hash = contentHash({ sectionHashes, drivers: pairs.map((p) => p.pair) });
     state = { ...body, hash };
   }
   const referenced = [...snapshot.sections, ...(snapshot.variableFile?.sections ?? [])]

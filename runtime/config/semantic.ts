@@ -170,11 +170,22 @@ export function semanticChecks(input: SemanticInput): Problem[] {
   }
 
   // Variables named like a driver's settings that match none of its keys (typos).
+  // Candidates by upper-case prefix, so a variable looks at the prefixes it starts with, not at every driver.
+  const byUpperPrefix = new Map<string, number[]>();
+  drivers.prefixes.forEach((p, i) => {
+    const u = p.prefix.toUpperCase();
+    const list = byUpperPrefix.get(u);
+    if (list) list.push(i);
+    else byUpperPrefix.set(u, [i]);
+  });
   for (const v of variables) {
     if (drivers.claimed.has(v.name)) continue;
+    const candidates: number[] = [];
+    for (let i = v.name.indexOf('_'); i >= 0; i = v.name.indexOf('_', i + 1)) candidates.push(...(byUpperPrefix.get(v.name.slice(0, i)) ?? []));
+    // The longest prefix wins; among equally long ones the first driver.
     let owner: DriversResult['prefixes'][number] | undefined;
-    for (const p of drivers.prefixes) {
-      if (v.name.startsWith(`${p.prefix.toUpperCase()}_`) && (!owner || p.prefix.length > owner.prefix.length)) owner = p;
+    for (const p of candidates.sort((a, b) => a - b).map((i) => drivers.prefixes[i]!)) {
+      if (!owner || p.prefix.length > owner.prefix.length) owner = p;
     }
     if (!owner || owner.schema === null) continue;
     const suffix = v.name.slice(owner.prefix.length + 1).toLowerCase();

@@ -6,6 +6,7 @@ import {
   VariableType, VariableValueError, normalizeVariableName, normalizeVariableValue, resetVariableValue, variableTypeFromToken,
 } from '../variables/types.js';
 import type { ConfSection } from './read.js';
+import { RunMemo } from './memo.js';
 import { validateSection, variableSection } from './schema.js';
 import { sectionInput } from './sections.js';
 import type { DeclaredVariable, Problem } from './types.js';
@@ -15,70 +16,116 @@ export interface VariablesResult {
   problems: Problem[];
 }
 
+type Checked = { problems: Problem[]; declared?: DeclaredVariable };
+type EntryFields = readonly [string, string, string, string, number, boolean, boolean];
+
+/**
+ * Checked variable sections of recent runs by position (file and line), with the inputs they
+ * were checked from. A declared variable is frozen and shared by the runs that declare it
+ * unchanged, which also tells the variable store that nothing changed.
+ */
+const memo = new RunMemo<{ section: ConfSection; name: string; baseDir: string; entries: EntryFields[]; checked: Checked }>();
+
+function memoised(section: ConfSection, baseDir: string): Checked {
+  const position = `${section.file}\u0000${section.line}`;
+  const hit = memo.get(position);
+  const entries = section.entries;
+  // A frozen section (an unchanged file, shared by read.ts) that is the same object has the same entries.
+  if (hit && hit.name === section.name && hit.baseDir === baseDir && hit.entries.length === entries.length
+    && ((hit.section === section && Object.isFrozen(section)) || hit.entries.every((a, i) => {
+      const e = entries[i]!;
+      return a[0] === e.key && a[1] === e.rawKey && a[2] === e.value && a[3] === e.file && a[4] === e.line && a[5] === e.secret && a[6] === e.broken;
+    }))) return hit.checked;
+  const checked = checkVariable(section, baseDir);
+  if (checked.declared) Object.freeze(checked.declared.origin);
+  Object.freeze(checked.declared);
+  memo.set(position, {
+    section, name: section.name, baseDir, checked,
+    entries: entries.map((e) => [e.key, e.rawKey, e.value, e.file, e.line, e.secret, e.broken] as const),
+  });
+  return checked;
+}
+
 const NOW_TYPES = new Set<number>([VariableType.DATETIME, VariableType.DATE, VariableType.TIME]);
 
 export function resolveVariables(file: { path: string; sections: ConfSection[] } | null, baseDir: string, show: (p: string) => string): VariablesResult {
   const problems: Problem[] = [];
   const variables: DeclaredVariable[] = [];
-  if (!file) return { variables, problems };
   const byName = new Map<string, DeclaredVariable>();
-  for (const section of file.sections) {
-    const where = { file: section.file, line: section.line };
-    const err = (message: string, key?: string, line = section.line): void => {
-      problems.push({ severity: 'error', file: section.file, line, section: section.name, ...(key ? { key } : {}), message });
-    };
-    let name: string;
-    try {
-      name = normalizeVariableName(section.name);
-    } catch (e) {
-      err(`[${section.name}] ${(e as Error).message}`);
-      continue;
-    }
-    if (name.startsWith('VSCP.')) {
-      err(`[${section.name}] names starting with vscp. are the daemon's stock variables (read-only); choose another name`);
-      continue;
-    }
-    const { values, broken } = sectionInput(section);
-    const r = validateSection(variableSection(), { label: section.name, where, values, broken, defaultBaseDir: baseDir });
-    problems.push(...r.problems);
-    if (r.problems.length || broken.size) continue;
-    const type = variableTypeFromToken(String(r.values.type));
-    const valueEntry = section.entries.find((e) => e.key === 'value');
-    const text = String(r.values.value);
-    let value: string;
-    if (text === '') {
-      if (NOW_TYPES.has(type)) {
-        err(`[${section.name}] value: a ${String(r.values.type)} variable needs a value (an empty one would mean "now" at every load)`, 'value', valueEntry?.line ?? section.line);
+  memo.begin();
+  try {
+    const sections = file?.sections ?? [];
+    for (const section of sections) {
+      const checked = memoised(section, baseDir);
+      problems.push(...checked.problems.map((p) => ({ ...p })));
+      if (!checked.declared) continue;
+      const declared = checked.declared;
+      const name = declared.name;
+      const first = byName.get(name);
+      if (first) {
+        problems.push({
+          severity: 'error', file: section.file, line: section.line, section: section.name,
+          message: `[${section.name}] declares variable ${name} again; first at ${show(first.origin.file)}:${first.origin.line} as [${sections.find((s) => s.line === first.origin.line && s.file === first.origin.file)?.name ?? name}] (names are case-insensitive; ; ' " , and space become _)`,
+        });
         continue;
       }
-      value = resetVariableValue(type);
-    } else {
-      try {
-        value = normalizeVariableValue(type, text);
-      } catch (e) {
-        const detail = valueEntry?.secret ? 'the value (from a reference) is not valid for this type' : (e as Error).message;
-        err(`[${section.name}] value: ${e instanceof VariableValueError || e instanceof Error ? detail : String(e)}`, 'value', valueEntry?.line ?? section.line);
-        continue;
-      }
+      byName.set(name, declared);
+      variables.push(declared);
     }
-    const declared: DeclaredVariable = {
-      name,
-      type,
-      value,
-      note: String(r.values.note),
-      persistent: r.values.persistent === true,
-      owner: Number(r.values.owner),
-      rights: Number(r.values.rights),
-      origin: where,
-      ...(valueEntry?.secret ? { secret: true } : {}),
-    };
-    const first = byName.get(name);
-    if (first) {
-      err(`[${section.name}] declares variable ${name} again; first at ${show(first.origin.file)}:${first.origin.line} as [${file.sections.find((s) => s.line === first.origin.line && s.file === first.origin.file)?.name ?? name}] (names are case-insensitive; ; ' " , and space become _)`);
-      continue;
-    }
-    byName.set(name, declared);
-    variables.push(declared);
+  } finally {
+    memo.end();
   }
   return { variables, problems };
+}
+
+/** One variable section on its own: its problems, or the variable it declares. */
+function checkVariable(section: ConfSection, baseDir: string): { problems: Problem[]; declared?: DeclaredVariable } {
+  const problems: Problem[] = [];
+  const where = { file: section.file, line: section.line };
+  const err = (message: string, key?: string, line = section.line): { problems: Problem[] } => {
+    problems.push({ severity: 'error', file: section.file, line, section: section.name, ...(key ? { key } : {}), message });
+    return { problems };
+  };
+  let name: string;
+  try {
+    name = normalizeVariableName(section.name);
+  } catch (e) {
+    return err(`[${section.name}] ${(e as Error).message}`);
+  }
+  if (name.startsWith('VSCP.')) {
+    return err(`[${section.name}] names starting with vscp. are the daemon's stock variables (read-only); choose another name`);
+  }
+  const { values, broken } = sectionInput(section);
+  const r = validateSection(variableSection(), { label: section.name, where, values, broken, defaultBaseDir: baseDir });
+  problems.push(...r.problems);
+  if (r.problems.length || broken.size) return { problems };
+  const type = variableTypeFromToken(String(r.values.type));
+  const valueEntry = section.entries.find((e) => e.key === 'value');
+  const text = String(r.values.value);
+  let value: string;
+  if (text === '') {
+    if (NOW_TYPES.has(type)) {
+      return err(`[${section.name}] value: a ${String(r.values.type)} variable needs a value (an empty one would mean "now" at every load)`, 'value', valueEntry?.line ?? section.line);
+    }
+    value = resetVariableValue(type);
+  } else {
+    try {
+      value = normalizeVariableValue(type, text);
+    } catch (e) {
+      const detail = valueEntry?.secret ? 'the value (from a reference) is not valid for this type' : (e as Error).message;
+      return err(`[${section.name}] value: ${e instanceof VariableValueError || e instanceof Error ? detail : String(e)}`, 'value', valueEntry?.line ?? section.line);
+    }
+  }
+  const declared: DeclaredVariable = {
+    name,
+    type,
+    value,
+    note: String(r.values.note),
+    persistent: r.values.persistent === true,
+    owner: Number(r.values.owner),
+    rights: Number(r.values.rights),
+    origin: where,
+    ...(valueEntry?.secret ? { secret: true } : {}),
+  };
+  return { problems, declared };
 }
