@@ -1,6 +1,8 @@
+import { backoffDelay as delayBefore } from '../support/backoff.js';
+
 /**
- * Exponential backoff with full jitter and a cap, reset after a stable period: the delay before
- * restart n (1-based) is random in [d/2, d] with d = min(max, min × 2^(n-1)).
+ * How the host spaces a failing driver's restarts: exponential from `minMs` up to `maxMs`, random
+ * between half and all of it (runtime/support/backoff.ts 'half'), reset after a stable period.
  */
 export interface BackoffPolicy {
   minMs: number;
@@ -9,7 +11,7 @@ export interface BackoffPolicy {
   stableMs: number;
 }
 
+/** The delay before restart n (1-based, n = consecutive failures). */
 export function backoffDelay(policy: BackoffPolicy, failures: number, random: () => number = Math.random): number {
-  const exp = Math.min(policy.maxMs, policy.minMs * 2 ** Math.max(0, Math.min(failures - 1, 30)));
-  return Math.round(exp / 2 + (random() * exp) / 2);
+  return delayBefore(failures - 1, { minMs: policy.minMs, maxMs: policy.maxMs, jitter: 'half' }, random);
 }

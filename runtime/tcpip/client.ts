@@ -21,6 +21,7 @@ import {
 } from '../protocol/index.js';
 import { VariableType, isStringClassType, variableTypeFromToken } from '../variables/types.js';
 import { LineSplitter, LineTooLongError } from './line-splitter.js';
+import { backoffDelay as delayBefore } from '../support/backoff.js';
 
 export interface VscpClientOptions {
   host: string;
@@ -769,10 +770,7 @@ export interface BackoffOptions {
  * between half and all of it, so many clients do not reconnect in step.
  */
 export function backoffDelay(attempt: number, options: BackoffOptions = {}, random: () => number = Math.random): number {
-  const min = options.minDelayMs ?? 1000;
-  const max = Math.max(min, options.maxDelayMs ?? 30_000);
-  const base = Math.min(max, min * 2 ** Math.min(attempt, 30));
-  return Math.round(base / 2 + (base / 2) * random());
+  return delayBefore(attempt, { minMs: options.minDelayMs ?? 1000, maxMs: options.maxDelayMs ?? 30_000, jitter: 'half' }, random);
 }
 
 export interface ConnectWithRetryOptions extends VscpClientOptions, BackoffOptions {

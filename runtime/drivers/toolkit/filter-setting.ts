@@ -12,6 +12,9 @@ export function filterFromSettings(filterKey: string, filterText: string, maskKe
   } catch (e) {
     const message = (e as Error).message;
     const key = message.startsWith('mask') ? maskKey : filterKey;
-    throw new DriverConfigError(`${key}: ${message.replace(/^(filter|mask)\b:?\s*/, '')}; expected priority,class,type,GUID`, key);
+    const detail = message.replace(/^(filter|mask)\b:?\s*/, '');
+    // some parse errors name the expected form already
+    const hint = detail.includes('priority,class,type,GUID') ? '' : '; expected priority,class,type,GUID';
+    throw new DriverConfigError(`${key}: ${detail}${hint}`, key);
   }
 }

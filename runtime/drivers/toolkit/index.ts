@@ -5,7 +5,7 @@
  * library runtime/tcpip/client.js). Blocks stay small, with no I/O of their own and no
  * knowledge of any one driver; one file each, tests beside them.
  */
-export { Backoff, type BackoffRule, type Jitter, backoffDelay } from './backoff.js';
+export { Backoff, type BackoffRule, type Jitter, backoffDelay } from '../../support/backoff.js';
 export { DropOldestQueue } from './drop-oldest-queue.js';
 export { filterFromSettings } from './filter-setting.js';
 export { RateLimitedWarning } from './rate-limited-warning.js';
