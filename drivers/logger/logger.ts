@@ -100,13 +100,8 @@ export class LoggerDriver implements DriverInstance {
     this.started = true;
     this.armCheck();
     this.ctx.log.info(`Logging events to ${this.cfg.path} as ${this.cfg.format}`);
+    // a failure found here is reported through setHealth; the host applies it when start() resolves
     await this.kickNow();
-    // The host takes health reports only once start() has resolved: repeat a failure then.
-    if (this.failure !== null) {
-      this.ctx.scheduler.setTimeout(() => {
-        if (this.failure !== null && !this.stopping) this.ctx.setHealth('degraded', this.failure);
-      }, 0);
-    }
   }
 
   receive(event: VscpEvent): void | Promise<void> {
