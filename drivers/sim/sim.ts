@@ -53,12 +53,6 @@ export class SimDriver implements DriverInstance {
     for (const s of this.states) this.armMeasurements(s, true);
     this.armHeartbeat(true);
     this.ctx.log.info(`Simulating ${this.states.length} node${this.states.length === 1 ? '' : 's'}`);
-    // The host takes health reports only once start() has resolved: repeat a failure then.
-    if (this.health !== null) {
-      this.ctx.scheduler.setTimeout(() => {
-        if (this.health !== null && !this.stopped) this.ctx.setHealth('degraded', this.health);
-      }, 0);
-    }
   }
 
   async stop(): Promise<void> {
