@@ -13,8 +13,8 @@ import { parseGuid, zeroGuid } from '../protocol/index.js';
 import { classifyDriverRef } from './driver-ref.js';
 import { normaliseGuid } from './globals.js';
 import { contentHash } from './hash.js';
-import { RunMemo, deepFreeze } from './memo.js';
-import type { ConfSection, ConfigSnapshot, FileStatus } from './read.js';
+import { RunMemo, deepFreeze, lastingEntries, sameEntries } from './memo.js';
+import type { ConfEntry, ConfSection, ConfigSnapshot, FileStatus } from './read.js';
 import {
   type CompiledSection, type InputValue, type JsonSchema, confSection, driverSection, fieldSchema, locate, validateSection,
 } from './schema.js';
@@ -172,11 +172,9 @@ type Read = { kind: 'status' | 'lookup'; arg: string; answer: string } | { kind:
 
 /** The inputs a memoised outcome was computed from (copies: later runs compare against them). */
 interface MemoInputs {
-  /** The section itself: when it is frozen (as read.ts shares an unchanged file's sections), being the same object means the same entries. */
-  section: ConfSection;
   name: string;
   sectionName: string;
-  entries: readonly (readonly [string, string, string, string, number, boolean, boolean])[];
+  entries: readonly ConfEntry[];
   baseDir: string;
   variableBase: string;
   clientBufferSize: number;
@@ -199,11 +197,8 @@ interface MemoEntry {
   reads: Read[];
 }
 
-/**
- * Outcomes of recent runs by section position (file and line); a position keeps its last two
- * outcomes, so two alternating inputs (a variable toggled back and forth) both stay warm.
- */
-const memo = new RunMemo<MemoEntry[]>();
+/** The outcome of each section position (file and line) in recent runs. */
+const memo = new RunMemo<MemoEntry>();
 /** A number per object (driver definitions, schemas): identity as text. */
 const identities = new WeakMap<object, number>();
 let nextIdentity = 1;
@@ -218,10 +213,9 @@ const statusText = (st: FileStatus | undefined): string =>
 const variableText = (v: DriverVariable | undefined): string => (v ? JSON.stringify([v.name, v.type, v.value]) : '-');
 function memoInputs(name: string, section: ConfSection, inputs: DriverInputs): MemoInputs {
   return {
-    section,
     name,
     sectionName: section.name,
-    entries: section.entries.map((e) => [e.key, e.rawKey, e.value, e.file, e.line, e.secret, e.broken] as const),
+    entries: lastingEntries(section),
     baseDir: inputs.baseDir,
     variableBase: inputs.variableBase,
     clientBufferSize: inputs.clientBufferSize,
@@ -250,15 +244,7 @@ function sameInputs(m: MemoInputs, name: string, section: ConfSection, inputs: D
   if (m.name !== name || m.sectionName !== section.name || m.baseDir !== inputs.baseDir || m.variableBase !== inputs.variableBase
     || m.clientBufferSize !== inputs.clientBufferSize || m.generalGuid !== inputs.generalGuid || m.stateDir !== inputs.stateDir) return false;
   if (inputs.listen ? !m.listen || m.listen[0] !== inputs.listen.host || m.listen[1] !== inputs.listen.port : m.listen !== null) return false;
-  const entries = section.entries;
-  if (m.entries.length !== entries.length || m.declared.length !== inputs.declared.length) return false;
-  if (m.section !== section || !Object.isFrozen(section)) {
-    for (let i = 0; i < entries.length; i++) {
-      const a = m.entries[i]!;
-      const e = entries[i]!;
-      if (a[0] !== e.key || a[1] !== e.rawKey || a[2] !== e.value || a[3] !== e.file || a[4] !== e.line || a[5] !== e.secret || a[6] !== e.broken) return false;
-    }
-  }
+  if (m.declared.length !== inputs.declared.length || !sameEntries(m.entries, section.entries)) return false;
   for (let i = 0; i < m.declared.length; i++) if (!sameDeclared(m.declared[i]!, inputs.declared[i]!)) return false;
   const runtime = settingValues(name, inputs.runtime, m.runtimeSchema);
   if (runtime.length !== m.runtime.length) return false;
@@ -285,6 +271,21 @@ function readsStillHold(reads: readonly Read[], inputs: DriverInputs, from = 0):
   return true;
 }
 
+/** Freezes effective values (their values are plain data: a default may be an object). */
+function freezeEffective(values: Record<string, EffectiveValue>): void {
+  for (const k in values) {
+    const e = values[k]!;
+    if (typeof e.value === 'object') deepFreeze(e.value);
+    Object.freeze(e.origin);
+    if (e.shadows) {
+      for (const o of e.shadows) Object.freeze(o);
+      Object.freeze(e.shadows);
+    }
+    Object.freeze(e);
+  }
+  Object.freeze(values);
+}
+
 /**
  * What a run hands out of a memoised outcome: the effective values, origins and resources are
  * shared (frozen); the desired record and its settings, which the driver host passes to the
@@ -308,29 +309,15 @@ function handOut(o: DriverOutcome): DriverOutcome {
 
 /** Checks one driver section, reusing the outcome of an earlier run with the same inputs (at once when nothing needs loading). */
 function memoisedDriver(name: string, section: ConfSection, inputs: DriverInputs): DriverOutcome | Promise<DriverOutcome> {
-  const position = `${section.file}\u0000${section.line}`;
-  const entries = memo.get(position) ?? [];
-  const use = (hit: MemoEntry): DriverOutcome => {
-    if (hit !== entries[0]) memo.set(position, [hit, ...entries.filter((x) => x !== hit)]);
-    return handOut(hit.outcome);
-  };
-  const tryFrom = (i: number): DriverOutcome | Promise<DriverOutcome> => {
-    for (; i < entries.length; i++) {
-      const hit = entries[i]!;
-      if (!sameInputs(hit.inputs, name, section, inputs)) continue;
-      const held = readsStillHold(hit.reads, inputs);
-      if (held === true) return use(hit);
-      if (held !== false) {
-        const next = i + 1;
-        return held.then((ok) => (ok ? use(hit) : tryFrom(next)));
-      }
-    }
-    return computeDriver(name, section, inputs, position, entries);
-  };
-  return tryFrom(0);
+  const hit = memo.get(section.file, section.line);
+  if (!hit || !sameInputs(hit.inputs, name, section, inputs)) return computeDriver(name, section, inputs);
+  const held = readsStillHold(hit.reads, inputs);
+  if (held === true) return handOut(hit.outcome);
+  if (held === false) return computeDriver(name, section, inputs);
+  return held.then((ok) => (ok ? handOut(hit.outcome) : computeDriver(name, section, inputs)));
 }
 
-async function computeDriver(name: string, section: ConfSection, inputs: DriverInputs, position: string, entries: MemoEntry[]): Promise<DriverOutcome> {
+async function computeDriver(name: string, section: ConfSection, inputs: DriverInputs): Promise<DriverOutcome> {
   const reads: Read[] = [];
   const recording: DriverInputs = {
     baseDir: inputs.baseDir, variableBase: inputs.variableBase, clientBufferSize: inputs.clientBufferSize, generalGuid: inputs.generalGuid,
@@ -360,15 +347,18 @@ async function computeDriver(name: string, section: ConfSection, inputs: DriverI
   // the driver's schema (the definition's own).
   if (outcome.check) {
     const { desired } = outcome.check;
-    deepFreeze([desired.effective, desired.commonEffective, desired.origin]);
+    freezeEffective(desired.effective);
+    if (desired.commonEffective) freezeEffective(desired.commonEffective);
+    Object.freeze(desired.origin);
     Object.freeze(desired);
     outcome.check.resources = deepFreeze(outcome.check.resources.map((r) => ({ ...r })));
     Object.freeze(outcome.check);
   }
-  deepFreeze(outcome.problems);
+  for (const p of outcome.problems) Object.freeze(p);
+  Object.freeze(outcome.problems);
   Object.freeze(outcome.claimed);
   if (outcome.prefix) Object.freeze(outcome.prefix);
-  memo.set(position, [{ inputs: memoised, outcome, reads }, ...entries].slice(0, 2));
+  memo.set(section.file, { inputs: memoised, outcome, reads }, section.line);
   return handOut(outcome);
 }
 

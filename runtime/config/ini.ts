@@ -117,10 +117,10 @@ export function splitLines(text: string): string[] {
 
 /**
  * Scans one INI file. `file` (absolute path) is put into every problem. Values come from the
- * `ini` package (see {@link packageText}). `previous`, an earlier scan of the same file, lends
- * the package's values of the sections whose text did not change.
+ * `ini` package (see {@link packageText}). `reuse`, what {@link agreedSectionsOf} gave for an
+ * earlier scan of the same file, spares decoding again the sections that did not change.
  */
-export function scanIni(text: string, file: string, previous?: IniDocument): IniDocument {
+export function scanIni(text: string, file: string, reuse?: AgreedSections): IniDocument {
   const problems: Problem[] = [];
   const sections: IniSection[] = [];
   const seenSections = new Map<string, IniSection>();
@@ -217,7 +217,7 @@ export function scanIni(text: string, file: string, previous?: IniDocument): Ini
   }
 
   const doc: IniDocument = { file, sections, problems };
-  takeValuesFromPackage(doc, previous ? packageValues.get(previous) : undefined);
+  takeValuesFromPackage(doc, reuse);
   return doc;
 }
 
@@ -248,33 +248,41 @@ export function packageText(doc: Pick<IniDocument, 'sections'>): string {
   return doc.sections.map(sectionText).join('') || '\n';
 }
 
-type SectionValues = Record<string, unknown> | undefined;
-
 /**
- * What the package gave for each section text of a document. Sections are independent in the
- * package's reading (no name can nest under another: dots are escaped), so a section whose text
- * is unchanged gets the same values, and a rescan decodes only the sections that changed.
+ * Sections of a scanned document the package read back exactly as the scan did, by their name,
+ * keys and values. While no value holds a line break, every section is independent in the
+ * package's reading (one line per entry, no name can nest under another: dots are escaped), so a
+ * section met again reads back the same, and a rescan decodes only the sections that changed.
  */
-const packageValues = new WeakMap<IniDocument, Map<string, SectionValues>>();
+export type AgreedSections = ReadonlySet<string>;
+
+const agreedSections = new WeakMap<IniDocument, AgreedSections>();
+
+/** What {@link scanIni} can reuse from this scan in a later scan of the same file. */
+export function agreedSectionsOf(doc: IniDocument): AgreedSections | undefined {
+  return agreedSections.get(doc);
+}
+
+const LINE_BREAK_RE = /[\r\n]/;
 
 /** Decodes the escaped text with the package and checks it against the scan. */
-function takeValuesFromPackage(doc: IniDocument, reuse?: ReadonlyMap<string, SectionValues>): void {
-  const texts = doc.sections.map(sectionText);
-  const values: SectionValues[] = [];
-  const missing: number[] = [];
-  texts.forEach((t, i) => {
-    if (reuse?.has(t)) values[i] = reuse.get(t);
-    else missing.push(i);
-  });
-  if (missing.length) {
-    const decoded = ini.decode(missing.map((i) => texts[i]!).join('') || '\n') as Record<string, Record<string, unknown>>;
-    for (const i of missing) values[i] = decoded[doc.sections[i]!.name];
-  }
-  packageValues.set(doc, new Map(texts.map((t, i) => [t, values[i]])));
+function takeValuesFromPackage(doc: IniDocument, reuse?: AgreedSections): void {
+  // A value with a line break can make the package see lines of its own: read the whole text then.
+  const independent = doc.sections.every((s) => s.entries.every((e) => !LINE_BREAK_RE.test(e.value)));
+  const keys = independent ? doc.sections.map((s) => JSON.stringify([s.name, s.entries.map((e) => [e.key, e.value])])) : [];
+  const reused = (i: number): boolean => independent && reuse?.has(keys[i]!) === true;
+  const missing = doc.sections.filter((_, i) => !reused(i));
+  const decoded = ini.decode(missing.map(sectionText).join('') || '\n') as Record<string, Record<string, unknown>>;
+  const agreed = new Set<string>();
   doc.sections.forEach((s, i) => {
-    const sectionValues = values[i];
+    if (reused(i)) {
+      agreed.add(keys[i]!);
+      return;
+    }
+    const values = decoded[s.name];
+    let same = true;
     for (const e of s.entries) {
-      const raw = sectionValues?.[e.key];
+      const raw = values?.[e.key];
       const value = raw === undefined ? undefined : String(raw);
       if (value !== e.value) {
         // The scan and the package disagree: a bug in the escaping, never the user's fault.
@@ -283,11 +291,14 @@ function takeValuesFromPackage(doc: IniDocument, reuse?: ReadonlyMap<string, Sec
           severity: 'error', file: doc.file, line: e.line, section: s.name, key: e.key,
           message: `[${s.name}] ${e.key}: internal: the INI reader and the line scan disagree on this value; please report it`,
         });
+        same = false;
         continue;
       }
       e.value = value;
     }
+    if (independent && same) agreed.add(keys[i]!);
   });
+  if (independent) agreedSections.set(doc, agreed);
 }
 
 /** Writes a value so that the scan reads it back unchanged (quoted only when needed). */

@@ -5,6 +5,7 @@ import { listCorpusCases } from '../../test/config/corpus.js';
 import { tempDir, writeFiles } from '../../test/support/tmp.js';
 import { type DriverDefinition, DriverConfigError } from '../drivers/contract.js';
 import type { DriverResolver, RuntimeVariables } from './drivers.js';
+import { agreedSectionsOf, scanIni } from './ini.js';
 import { clearConfigMemos, configMemoSizes } from './memo.js';
 import { type ReadOptions, readConfiguration } from './read.js';
 import { type LoadResult, type ResolveOptions, loadConfiguration, resolveDesiredState } from './resolve.js';
@@ -315,5 +316,38 @@ describe('results shared between loads', () => {
     expect(again.state!.drivers[0]!.settings.zone0).toBe(1);
     expect(again.state!.variables[0]!.value).toBe('hello');
     expect(again.problems).toEqual([]);
+  });
+});
+
+describe('rescanning a changed file', () => {
+  const FILE = '/etc/vscpd/vscpd.conf';
+  const rescan = (before: string, after: string): string => JSON.stringify(scanIni(after, FILE, agreedSectionsOf(scanIni(before, FILE))));
+  const cold = (text: string): string => JSON.stringify(scanIni(text, FILE));
+
+  it('gives what a first scan gives, whatever changed', () => {
+    const v1 = [
+      '[general]', 'name = a ; comment', 'include = conf.d/*.conf',
+      '[driver.mqtt.bridge]', 'driver = mqtt', 'topic = "#"', "password = 'x;y#z'", 'config = a;b;c',
+      '[user.admin]', 'password = SALT;HASH', 'filter = 0,10,6,-',
+    ].join('\n');
+    const edits = [
+      v1.replace('topic = "#"', 'topic = "vscp/#"'),
+      v1.replace('[user.admin]', '[user.ops]'),
+      `${v1}\n[driver.new]\ndriver = sim\n`,
+      v1.replace('config = a;b;c\n', ''),
+      `; moved\n${v1}`,
+      v1.replace('name = a ; comment', 'name = a\nname = b'),
+      v1.replace('filter = 0,10,6,-', 'filter = "a\\nb"'),
+    ];
+    for (const v2 of edits) expect(rescan(v1, v2)).toBe(cold(v2));
+  });
+
+  it('reads the whole text again when a value holds a line break', () => {
+    // The package sees `[b]` inside the value of [a] and gives [b] another k: both are refused.
+    const before = '[b]\nk = good\n[a]\nv = 1\n';
+    const after = '[b]\nk = good\n[a]\nv = "x\\n[b]\\nk = evil"\n';
+    const reference = scanIni(after, FILE);
+    expect(reference.problems.map((p) => `${p.line}: ${p.section}`)).toEqual(['2: b', '4: a']);
+    expect(rescan(before, after)).toBe(JSON.stringify(reference));
   });
 });

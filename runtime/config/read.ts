@@ -11,8 +11,8 @@ import { dirname, isAbsolute, relative, resolve } from 'node:path';
 import { type DriverRef, classifyDriverRef } from './driver-ref.js';
 import { parseGlobList } from './formats.js';
 import { expandGlob, globMatches } from './glob.js';
-import { type IniDocument, type IniEntry, type IniSection, scanIni } from './ini.js';
-import { RunMemo, deepFreeze } from './memo.js';
+import { type AgreedSections, type IniEntry, type IniSection, agreedSectionsOf, scanIni } from './ini.js';
+import { NO_FILES, RunMemo, freezeSections } from './memo.js';
 import { type ReferenceReader, resolveReferences } from './references.js';
 import type { Problem, SourceLocation } from './types.js';
 
@@ -156,45 +156,48 @@ async function fileStatus(path: string): Promise<FileStatus> {
 }
 
 /** An entry without a reference: its value as written. */
-function plainEntry(e: IniEntry, file: string): ConfEntry {
-  return { key: e.key, rawKey: e.rawKey, value: e.value, file, line: e.line, secret: false, broken: false, files: [] };
+function plainEntry(e: IniEntry, file: string, files: string[] = []): ConfEntry {
+  return { key: e.key, rawKey: e.rawKey, value: e.value, file, line: e.line, secret: false, broken: false, files };
 }
+
 
 interface Scan {
   text: string;
-  doc: IniDocument;
+  problems: Problem[];
+  /** The scanned sections when some value holds a reference (resolved at every read). */
+  sections: IniSection[] | null;
   /** When no value holds a reference: the sections as read, frozen and shared by the reads of this text. */
   plain: readonly ConfSection[] | null;
+  agreed: AgreedSections | undefined;
 }
 
-/** What `driver = …` names, once per frozen (unchanged, shared) entry. */
-const driverRefs = new WeakMap<ConfEntry, DriverRef>();
+/** What `driver = …` names (a pure function of the value and the folder), for recent reads. */
+const driverRefs = new RunMemo<DriverRef>();
 
 function driverRefOf(e: ConfEntry): DriverRef {
-  let ref = driverRefs.get(e);
-  if (!ref) {
-    ref = classifyDriverRef(e.value, dirname(e.file));
-    if (Object.isFrozen(e)) driverRefs.set(e, ref);
-  }
+  const dir = dirname(e.file);
+  const key = `${dir}\u0000${e.value}`;
+  let ref = driverRefs.get(key);
+  if (!ref) driverRefs.set(key, (ref = classifyDriverRef(e.value, dir)));
   return ref;
 }
 
 /** Scans of recent reads by file: a file whose text did not change is not scanned again. */
 const scans = new RunMemo<Scan>();
 
-/** The scan of a file's text; what it shares with the cache is only read (or frozen), the problems are copies. */
-function scanCached(text: string, file: string): { doc: IniDocument; plain: readonly ConfSection[] | null } {
+/** The scan of a file's text; the problems are copies, the sections are only read (or frozen). */
+function scanCached(text: string, file: string): { problems: Problem[]; sections: IniSection[] | null; plain: readonly ConfSection[] | null } {
   let hit = scans.get(file);
   if (!hit || hit.text !== text) {
     // An edit usually touches one section: the package's values of the others are reused.
-    const doc = scanIni(text, file, hit?.doc);
+    const doc = scanIni(text, file, hit?.agreed);
     const plain = doc.sections.every((s) => s.entries.every((e) => !e.value.includes('${')))
-      ? deepFreeze(doc.sections.map((s): ConfSection => ({ name: s.name, file, line: s.line, entries: s.entries.map((e) => plainEntry(e, file)) })))
+      ? freezeSections(doc.sections.map((s): ConfSection => ({ name: s.name, file, line: s.line, entries: s.entries.map((e) => plainEntry(e, file, NO_FILES)) })))
       : null;
-    scans.set(file, (hit = { text, doc, plain }));
+    hit = { text, problems: doc.problems, sections: plain ? null : doc.sections, plain, agreed: agreedSectionsOf(doc) };
+    scans.set(file, hit);
   }
-  const { doc, plain } = hit;
-  return { doc: { file: doc.file, sections: doc.sections, problems: doc.problems.map((p) => ({ ...p })) }, plain };
+  return { problems: hit.problems.map((p) => ({ ...p })), sections: hit.sections, plain: hit.plain };
 }
 
 /**
@@ -203,10 +206,12 @@ function scanCached(text: string, file: string): { doc: IniDocument; plain: read
  */
 export async function readConfiguration(path: string, options: ReadOptions = {}): Promise<{ snapshot?: ConfigSnapshot; problems: Problem[] }> {
   scans.begin();
+  driverRefs.begin();
   try {
     return await readFiles(path, options);
   } finally {
     scans.end();
+    driverRefs.end();
   }
 }
 
@@ -273,9 +278,9 @@ async function readFiles(path: string, options: ReadOptions): Promise<{ snapshot
       fileHashes.set(file, r.hash);
       files.push({ path: file, hash: r.hash });
     }
-    const { doc, plain } = scanCached(r.text, file);
-    problems.push(...doc.problems);
-    const own = plain ?? (await resolveSections(doc.sections, file));
+    const scan = scanCached(r.text, file);
+    problems.push(...scan.problems);
+    const own = scan.plain ?? (await resolveSections(scan.sections ?? [], file));
     for (const s of own) {
       const lower = s.name.toLowerCase();
       const first = firstSection.get(lower);
@@ -366,9 +371,9 @@ async function readFiles(path: string, options: ReadOptions): Promise<{ snapshot
         fileHashes.set(varPath, r.hash);
         files.push({ path: varPath, hash: r.hash });
       }
-      const { doc, plain } = scanCached(r.text, varPath);
-      problems.push(...doc.problems);
-      variableFile = { path: varPath, sections: plain ? [...plain] : await resolveSections(doc.sections, varPath), origin: where };
+      const scan = scanCached(r.text, varPath);
+      problems.push(...scan.problems);
+      variableFile = { path: varPath, sections: scan.plain ? [...scan.plain] : await resolveSections(scan.sections ?? [], varPath), origin: where };
     }
   }
 

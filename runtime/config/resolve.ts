@@ -28,29 +28,15 @@ export interface LoadResult {
   problems: Problem[];
 }
 
-/** Secret texts of frozen effective records (shared by the loads that memoised them). */
-const secretsOfRecord = new WeakMap<object, string[]>();
-
-function secretsIn(values: Record<string, EffectiveValue>): string[] {
-  const frozen = Object.isFrozen(values);
-  let out = frozen ? secretsOfRecord.get(values) : undefined;
-  if (!out) {
-    out = [];
-    for (const k in values) {
-      const e = values[k]!;
-      if (e.secret && typeof e.value === 'string') out.push(e.value);
-    }
-    if (frozen) secretsOfRecord.set(values, out);
-  }
-  return out;
-}
-
 /** Texts that must never appear in output: values from references and secret fields. */
 function secretTexts(state: Omit<DesiredState, 'hash'> | undefined, extra: Iterable<string>): string[] {
   const out = new Set<string>(extra);
   if (state) {
     const add = (values: Record<string, EffectiveValue>): void => {
-      for (const t of secretsIn(values)) out.add(t);
+      for (const k in values) {
+        const e = values[k]!;
+        if (e.secret && typeof e.value === 'string') out.add(e.value);
+      }
     };
     add(state.globalEffective);
     for (const d of state.drivers) {

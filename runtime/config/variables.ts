@@ -5,8 +5,8 @@
 import {
   VariableType, VariableValueError, normalizeVariableName, normalizeVariableValue, resetVariableValue, variableTypeFromToken,
 } from '../variables/types.js';
-import type { ConfSection } from './read.js';
-import { RunMemo } from './memo.js';
+import type { ConfEntry, ConfSection } from './read.js';
+import { RunMemo, lastingEntries, sameEntries } from './memo.js';
 import { validateSection, variableSection } from './schema.js';
 import { sectionInput } from './sections.js';
 import type { DeclaredVariable, Problem } from './types.js';
@@ -17,32 +17,24 @@ export interface VariablesResult {
 }
 
 type Checked = { problems: Problem[]; declared?: DeclaredVariable };
-type EntryFields = readonly [string, string, string, string, number, boolean, boolean];
 
 /**
  * Checked variable sections of recent runs by position (file and line), with the inputs they
  * were checked from. A declared variable is frozen and shared by the runs that declare it
  * unchanged, which also tells the variable store that nothing changed.
  */
-const memo = new RunMemo<{ section: ConfSection; name: string; baseDir: string; entries: EntryFields[]; checked: Checked }>();
+const memo = new RunMemo<{ name: string; baseDir: string; entries: readonly ConfEntry[]; checked: Checked }>();
 
 function memoised(section: ConfSection, baseDir: string): Checked {
-  const position = `${section.file}\u0000${section.line}`;
-  const hit = memo.get(position);
-  const entries = section.entries;
-  // A frozen section (an unchanged file, shared by read.ts) that is the same object has the same entries.
-  if (hit && hit.name === section.name && hit.baseDir === baseDir && hit.entries.length === entries.length
-    && ((hit.section === section && Object.isFrozen(section)) || hit.entries.every((a, i) => {
-      const e = entries[i]!;
-      return a[0] === e.key && a[1] === e.rawKey && a[2] === e.value && a[3] === e.file && a[4] === e.line && a[5] === e.secret && a[6] === e.broken;
-    }))) return hit.checked;
+  const hit = memo.get(section.file, section.line);
+  if (hit && hit.name === section.name && hit.baseDir === baseDir && sameEntries(hit.entries, section.entries)) return hit.checked;
   const checked = checkVariable(section, baseDir);
-  if (checked.declared) Object.freeze(checked.declared.origin);
-  Object.freeze(checked.declared);
-  memo.set(position, {
-    section, name: section.name, baseDir, checked,
-    entries: entries.map((e) => [e.key, e.rawKey, e.value, e.file, e.line, e.secret, e.broken] as const),
-  });
+  if (checked.declared) {
+    Object.freeze(checked.declared.origin);
+    Object.freeze(checked.declared);
+  }
+  for (const p of checked.problems) Object.freeze(p);
+  memo.set(section.file, { name: section.name, baseDir, entries: lastingEntries(section), checked }, section.line);
   return checked;
 }
 
