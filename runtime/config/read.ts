@@ -149,7 +149,8 @@ async function fileStatus(path: string): Promise<FileStatus> {
   try {
     const st = await stat(path);
     const can = async (mode: number): Promise<boolean> => access(path, mode).then(() => true, () => false);
-    return { exists: true, isFile: st.isFile(), readable: await can(constants.R_OK), executable: st.isFile() && (await can(constants.X_OK)) };
+    const [readable, executable] = await Promise.all([can(constants.R_OK), st.isFile() ? can(constants.X_OK) : false]);
+    return { exists: true, isFile: st.isFile(), readable, executable };
   } catch {
     return { exists: false, isFile: false, readable: false, executable: false };
   }
