@@ -8,7 +8,7 @@ import type { DriverResolver, RuntimeVariables } from './drivers.js';
 import { agreedSectionsOf, scanIni } from './ini.js';
 import { clearConfigMemos, configMemoSizes } from './memo.js';
 import { type ReadOptions, readConfiguration } from './read.js';
-import { type LoadResult, type ResolveOptions, loadConfiguration, resolveDesiredState } from './resolve.js';
+import { type LoadResult, type ResolveOptions, loadConfiguration, resolveDesiredState, secretValues } from './resolve.js';
 
 /*
  * Loading reuses what earlier loads in the process worked out (scans, checked variables, checked
@@ -29,9 +29,11 @@ async function cold(path: string, options: ReadOptions & ResolveOptions = {}): P
 /** Loads warm and cold and requires the same result, key order included; returns the warm one. */
 async function same(path: string, options: ReadOptions & ResolveOptions = {}): Promise<LoadResult> {
   const warm = await loadConfiguration(path, options);
+  const warmSecrets = warm.state ? secretValues(warm.state) : [];
   const reference = await cold(path, options);
   expect(JSON.parse(json(warm))).toEqual(JSON.parse(json(reference)));
   expect(json(warm)).toBe(json(reference));
+  expect(warmSecrets).toEqual(reference.state ? secretValues(reference.state) : []);
   return warm;
 }
 
@@ -207,8 +209,17 @@ describe('a warm load sees every change a cold load sees', () => {
   });
 
   it('an environment variable', async () => {
-    const dir = writeFiles(tempDir(), { 'vscpd.conf': simConf('', '${env:ZONE}'), 'variables.ini': '' });
+    const dir = writeFiles(tempDir(), {
+      'vscpd.conf': simConf('[driver.log1]\ndriver = logger\npath = ${env:LOG:-/var/log/vscpd/a.log}\n', '${env:ZONE}'),
+      'variables.ini': '',
+    });
     const file = join(dir, 'vscpd.conf');
+    // A value from a reference is secret: the changed one is what must not be shown now.
+    await same(file, { env: { ZONE: '1', LOG: '/var/log/vscpd/b.log' } });
+    const warm = await loadConfiguration(file, { env: { ZONE: '1', LOG: '/var/log/vscpd/c.log' } });
+    expect(secretValues(warm.state!)).toContain('/var/log/vscpd/c.log');
+    expect(secretValues(warm.state!)).not.toContain('/var/log/vscpd/b.log');
+    await same(file, { env: { ZONE: '1', LOG: '/var/log/vscpd/c.log' } });
     expect((await same(file, { env: { ZONE: '1' } })).state!.drivers[0]!.settings.zone0).toBe(1);
     expect((await same(file, { env: { ZONE: '2' } })).state!.drivers[0]!.settings.zone0).toBe(2);
     expect((await same(file, { env: {} })).problems.map((p) => p.message)).toEqual([expect.stringContaining('environment variable ZONE is not set')]);

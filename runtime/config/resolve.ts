@@ -11,7 +11,7 @@ import { RunMemo } from './memo.js';
 import { type ConfigSnapshot, type ReadOptions, displayPath, readConfiguration } from './read.js';
 import { sortSections } from './sections.js';
 import { semanticChecks } from './semantic.js';
-import type { DeclaredVariable, DesiredState, EffectiveValue, Problem } from './types.js';
+import type { DeclaredVariable, DesiredState, DriverDesired, EffectiveValue, Problem } from './types.js';
 import { resolveVariables } from './variables.js';
 
 export interface ResolveOptions {
@@ -28,21 +28,39 @@ export interface LoadResult {
   problems: Problem[];
 }
 
+function addSecrets(out: { add(text: string): unknown }, values: Record<string, EffectiveValue>): void {
+  for (const k in values) {
+    const e = values[k]!;
+    if (e.secret && typeof e.value === 'string') out.add(e.value);
+  }
+}
+
+/** The drivers' secret texts of the last state asked about, with the (frozen, shared) records they came from. */
+const lastDriverSecrets = new RunMemo<{ records: readonly object[]; texts: string[] }>();
+
+/** The drivers' secret texts in order; again only when some driver's effective values are other ones. */
+function driverSecrets(drivers: readonly DriverDesired[]): string[] {
+  const records: object[] = [];
+  for (const d of drivers) records.push(d.effective, d.commonEffective ?? NONE);
+  const last = lastDriverSecrets.get('');
+  if (last && last.records.length === records.length && last.records.every((r, i) => r === records[i] && Object.isFrozen(r))) return last.texts;
+  const texts: string[] = [];
+  const list = { add: (t: string) => texts.push(t) };
+  for (const d of drivers) {
+    addSecrets(list, d.effective);
+    if (d.commonEffective) addSecrets(list, d.commonEffective);
+  }
+  lastDriverSecrets.set('', { records, texts });
+  return texts;
+}
+const NONE = Object.freeze({});
+
 /** Texts that must never appear in output: values from references and secret fields. */
 function secretTexts(state: Omit<DesiredState, 'hash'> | undefined, extra: Iterable<string>): string[] {
   const out = new Set<string>(extra);
   if (state) {
-    const add = (values: Record<string, EffectiveValue>): void => {
-      for (const k in values) {
-        const e = values[k]!;
-        if (e.secret && typeof e.value === 'string') out.add(e.value);
-      }
-    };
-    add(state.globalEffective);
-    for (const d of state.drivers) {
-      add(d.effective);
-      if (d.commonEffective) add(d.commonEffective);
-    }
+    addSecrets(out, state.globalEffective);
+    for (const t of driverSecrets(state.drivers)) out.add(t);
     for (const v of state.variables) if (v.secret) out.add(v.value);
   }
   return [...out].filter((s) => s.length >= 4);
