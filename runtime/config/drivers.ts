@@ -436,7 +436,7 @@ export async function resolveDrivers(sections: readonly NamedSection[], ctx: Dri
   const fileStatus = (p: string): FileStatus | undefined => snapshot.fileStatus.get(p);
   const show = ctx.show;
 
-  memo.begin();
+  const run = memo.begin();
   try {
     for (const { name, section } of sections) {
       const upper = name.replace(/ /g, '_').toUpperCase();
@@ -454,7 +454,7 @@ export async function resolveDrivers(sections: readonly NamedSection[], ctx: Dri
       if (o.check) drivers.push(o.check);
     }
   } finally {
-    memo.end();
+    memo.end(run);
   }
   return { drivers, problems, claimed, failed, prefixes };
 }

@@ -6,7 +6,7 @@ import { tempDir, writeFiles } from '../../test/support/tmp.js';
 import { type DriverDefinition, DriverConfigError } from '../drivers/contract.js';
 import type { DriverResolver, RuntimeVariables } from './drivers.js';
 import { agreedSectionsOf, scanIni } from './ini.js';
-import { clearConfigMemos, configMemoSizes } from './memo.js';
+import { RunMemo, clearConfigMemos, configMemoSizes } from './memo.js';
 import { type ReadOptions, readConfiguration } from './read.js';
 import { type LoadResult, type ResolveOptions, loadConfiguration, resolveDesiredState, secretValues } from './resolve.js';
 
@@ -145,6 +145,24 @@ describe('what a warm load reuses', () => {
     expect(configMemoSizes().reduce((x, y) => x + y)).toBeGreaterThan(alone.reduce((x, y) => x + y));
     for (let i = 0; i < 3; i++) await loadConfiguration(join(b, 'vscpd.conf'));
     expect(configMemoSizes()).toEqual(alone);
+  });
+});
+
+describe('RunMemo', () => {
+  it('keeps what the last two runs used, and everything while an older run is still going', () => {
+    const m = new RunMemo<string>();
+    const first = m.begin();
+    m.set('vscpd.conf', 'scan', 0);
+    m.end(first);
+    const slow = m.begin(); // a read still waiting for its file
+    for (let i = 0; i < 3; i++) m.end(m.begin());
+    expect(m.size).toBe(1);
+    expect(m.get('vscpd.conf')).toBe('scan'); // the slow run gets to it
+    m.end(slow);
+    m.end(m.begin());
+    expect(m.size).toBe(1);
+    m.end(m.begin());
+    expect(m.size).toBe(0); // two runs in a row that did not use it
   });
 });
 

@@ -74,15 +74,21 @@ export class RunMemo<V> {
   // Two levels, so that a lookup by position builds no key text.
   private readonly entries = new Map<string, Map<number, { value: V; used: number }>>();
   private run = 0;
+  /** Runs begun and not ended: reads and resolves may overlap (a reload and a status query). */
+  private readonly active = new Set<number>();
 
-  /** Entries that none of the last `keepRuns` runs used are dropped when a run ends. */
+  /**
+   * Entries that none of the last `keepRuns` runs used are dropped when a run ends; runs still
+   * going count as using everything, so an overlap never takes an entry from under a run.
+   */
   constructor(private readonly keepRuns = 2) {
     memos.add(this as RunMemo<unknown>);
   }
 
-  /** Starts a run; pair it with {@link end}. */
-  begin(): void {
-    this.run++;
+  /** Starts a run; pass what it returns to {@link end}. */
+  begin(): number {
+    this.active.add(++this.run);
+    return this.run;
   }
 
   get(key: string, at = 0): V | undefined {
@@ -99,8 +105,11 @@ export class RunMemo<V> {
   }
 
   /** Ends a run: forgets what the recent runs did not use. */
-  end(): void {
-    const oldest = this.run - this.keepRuns;
+  end(run: number): void {
+    this.active.delete(run);
+    let first = this.run + 1;
+    for (const r of this.active) first = Math.min(first, r);
+    const oldest = first - 1 - this.keepRuns;
     for (const [k, inner] of this.entries) {
       for (const [at, e] of inner) if (e.used <= oldest) inner.delete(at);
       if (inner.size === 0) this.entries.delete(k);

@@ -206,13 +206,12 @@ function scanCached(text: string, file: string): { problems: Problem[]; sections
  * snapshot (absent only when the main file cannot be read) and every problem found so far.
  */
 export async function readConfiguration(path: string, options: ReadOptions = {}): Promise<{ snapshot?: ConfigSnapshot; problems: Problem[] }> {
-  scans.begin();
-  driverRefs.begin();
+  const runs = [scans.begin(), driverRefs.begin()] as const;
   try {
     return await readFiles(path, options);
   } finally {
-    scans.end();
-    driverRefs.end();
+    scans.end(runs[0]);
+    driverRefs.end(runs[1]);
   }
 }
 

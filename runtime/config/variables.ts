@@ -44,7 +44,7 @@ export function resolveVariables(file: { path: string; sections: ConfSection[] }
   const problems: Problem[] = [];
   const variables: DeclaredVariable[] = [];
   const byName = new Map<string, DeclaredVariable>();
-  memo.begin();
+  const run = memo.begin();
   try {
     const sections = file?.sections ?? [];
     for (const section of sections) {
@@ -65,7 +65,7 @@ export function resolveVariables(file: { path: string; sections: ConfSection[] }
       variables.push(declared);
     }
   } finally {
-    memo.end();
+    memo.end(run);
   }
   return { variables, problems };
 }
