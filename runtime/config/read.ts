@@ -161,7 +161,6 @@ function plainEntry(e: IniEntry, file: string, files: string[] = []): ConfEntry 
   return { key: e.key, rawKey: e.rawKey, value: e.value, file, line: e.line, secret: false, broken: false, files };
 }
 
-
 interface Scan {
   text: string;
   problems: Problem[];
@@ -190,7 +189,7 @@ const scans = new RunMemo<Scan>();
 function scanCached(text: string, file: string): { problems: Problem[]; sections: IniSection[] | null; plain: readonly ConfSection[] | null } {
   let hit = scans.get(file);
   if (!hit || hit.text !== text) {
-    // An edit usually touches one section: the package's values of the others are reused.
+    // An edit usually touches one section: the others, read back by the package before, are not decoded again.
     const doc = scanIni(text, file, hit?.agreed);
     const plain = doc.sections.every((s) => s.entries.every((e) => !e.value.includes('${')))
       ? freezeSections(doc.sections.map((s): ConfSection => ({ name: s.name, file, line: s.line, entries: s.entries.map((e) => plainEntry(e, file, NO_FILES)) })))
