@@ -371,7 +371,10 @@ export class Daemon {
     if (outcome.outcome !== 'unchanged' && this.internal) {
       this.internal.send(reloadEvent(outcome, this.internal.guid));
     }
-    void this.source.watchFingerprint().then((fp) => this.watcher?.setBaseline(fp), () => undefined);
+    // the watcher compares the files on disk with what this reload read (no second read)
+    if (this.watcher && outcome.trigger !== 'variable' && this.reconciler.lastReadFiles.length > 0) {
+      this.watcher.setBaseline(fingerprintOf(this.reconciler.lastReadFiles));
+    }
   }
 
   async status(): Promise<Record<string, unknown>> {

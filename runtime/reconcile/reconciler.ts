@@ -87,6 +87,8 @@ export class Reconciler {
   private appliedSnapshot: unknown = null;
   private initialRead: ReadResult<unknown> | null = null;
   private appliedFiles: { path: string; hash: string }[] = [];
+  /** The files as the last reload read them (also a rejected one): what the watcher compares with. */
+  lastReadFiles: { path: string; hash: string }[] = [];
   private generation = 0;
   private appliedAt: string | null = null;
   private lastReload: ReloadOutcome | null = null;
@@ -187,6 +189,7 @@ export class Reconciler {
     const read = this.initialRead ?? (await this.o.source.read());
     this.initialRead = null;
     // exactly what `vscpd check` does: resolve whenever there is a snapshot, so every error is reported
+    this.lastReadFiles = read.files;
     if (read.snapshot === undefined) return { problems: read.problems, files: read.files };
     const values = this.o.variables.snapshot();
     let resolved = await this.o.source.resolve(read.snapshot, values);
