@@ -70,7 +70,9 @@ describe('vscpd run with the CLI', () => {
       const s = (await d.get('/status')).body as Status;
       const bad = s.drivers.find((x) => x.name === 'bad')!;
       return bad.restarts >= 2 ? s : undefined;
-    }, 30_000, 'two restarts of the failing driver');
+    }, 30_000, 'two restarts of the failing driver').catch((e: Error) => {
+      throw new Error(`${e.message}\n--- daemon output ---\n${d.output().slice(-4000)}`);
+    });
     const bad = st.drivers.find((x) => x.name === 'bad')!;
     expect(bad.lastError).toContain('probe threw later');
     expect(st.drivers.find((x) => x.name === 'good')).toMatchObject({ state: 'running', starts: 1, restarts: 0 });
