@@ -105,6 +105,9 @@ export class TcpipServer {
   private connectionsRefused = 0;
   private listenerSeq = 0;
   private readonly sockets = new Set<Socket>();
+  private readonly urgentFlushes = new Set<Session>();
+  private readonly laterFlushes = new Set<Session>();
+  private flushImmediate = false;
 
   constructor(options: TcpipServerOptions) {
     this.options = options;
@@ -123,6 +126,8 @@ export class TcpipServer {
       requestShutdown: (session) => this.requestShutdown(session),
       requestReload: options.onReloadRequest,
       sessionClosed: (session) => this.sessionClosed(session),
+      requestFlush: (session, urgent) => this.requestFlush(session, urgent),
+      runFlushes: () => this.runFlushes(),
     };
   }
 
@@ -300,6 +305,33 @@ export class TcpipServer {
       }
     });
     return true;
+  }
+
+  /**
+   * Sessions with events to write. Urgent ones (idle receivers) are written as soon as the
+   * sender's batch of commands is answered (runFlushes); the others, and events from drivers
+   * or the daemon, after the current turn's I/O (setImmediate), many events per write.
+   */
+  private requestFlush(session: Session, urgent: boolean): void {
+    (urgent ? this.urgentFlushes : this.laterFlushes).add(session);
+    if (this.flushImmediate) return;
+    this.flushImmediate = true;
+    setImmediate(() => {
+      this.flushImmediate = false;
+      this.flush(this.urgentFlushes);
+      this.flush(this.laterFlushes);
+    });
+  }
+
+  private runFlushes(): void {
+    this.flush(this.urgentFlushes);
+  }
+
+  private flush(set: Set<Session>): void {
+    if (set.size === 0) return;
+    const due = [...set];
+    set.clear();
+    for (const s of due) if (!s.isClosed) s.flushEvents();
   }
 
   private sessionClosed(session: Session): void {

@@ -48,6 +48,10 @@ export interface ServerContext {
   /** VAR LOAD; undefined when the daemon cannot reload. */
   requestReload: (() => Promise<void>) | undefined;
   sessionClosed(session: Session): void;
+  /** The session has events to write (RCVLOOP): `urgent` ones with runFlushes, all after this turn's I/O. */
+  requestFlush(session: Session, urgent: boolean): void;
+  /** Writes the events of the sessions that asked urgently, now. */
+  runFlushes(): void;
 }
 
 export interface SessionLimits {
@@ -80,6 +84,8 @@ export interface SessionInfo {
 
 /** Output held by the kernel and Node before a session stops reading and taking events. */
 const OUTPUT_HIGH_WATER = 1024 * 1024;
+/** A receiver idle this long gets its next events at once rather than at the end of the I/O turn. */
+const URGENT_AFTER_MS = 1;
 /** Commands answered in one turn of the event loop before the session lets others run. */
 const MAX_LINES_PER_TURN = 128;
 /** Replies collected before they are written even in the middle of a batch. */
@@ -139,6 +145,8 @@ export class Session {
   private outputBlocked = false;
   private readingPaused = false;
   private flushScheduled = false;
+  /** When events were last written (performance.now()). */
+  private lastEventWrite = -Infinity;
   private idleTimer: NodeJS.Timeout | null = null;
   private keepaliveTimer: NodeJS.Timeout | null = null;
   private graceTimer: NodeJS.Timeout | null = null;
@@ -325,6 +333,9 @@ export class Session {
     } finally {
       this.processing = false;
     }
+    // the events this batch produced go out before its replies: a receiver gets an event
+    // in the same instant its sender gets the +OK
+    this.ctx.runFlushes();
     this.flushOut();
     this.updateReading();
     this.maybeEndAfterInput();
@@ -503,14 +514,19 @@ export class Session {
     this.write(Reply.KEEPALIVE + '\r\n');
   }
 
+  /**
+   * Events to write. A session that has not written events for a while (a low rate) is
+   * written to at once, after the batch of commands that produced them; a busy one after the
+   * current turn's I/O, so events from many senders go out in one write.
+   */
   private scheduleEventFlush(): void {
     if (this.flushScheduled || this.closing) return;
     this.flushScheduled = true;
-    setImmediate(() => this.flushEvents());
+    this.ctx.requestFlush(this, performance.now() - this.lastEventWrite >= URGENT_AFTER_MS);
   }
 
-  /** Writes queued events (RCVLOOP), in chunks, as long as the client reads. */
-  private flushEvents(): void {
+  /** @internal Writes queued events (RCVLOOP), in chunks, as long as the client reads. */
+  flushEvents(): void {
     this.flushScheduled = false;
     const client = this.client;
     if (!this.inLoop || this.closing || this.outputBlocked || !client) return;
@@ -522,7 +538,10 @@ export class Session {
       if (text.length >= EVENT_WRITE_BYTES) break;
       d = client.takeDelivery();
     }
-    if (text !== '') this.write(text);
+    if (text !== '') {
+      this.write(text);
+      this.lastEventWrite = performance.now();
+    }
     if (client.queued > 0 && !this.outputBlocked) this.scheduleEventFlush();
   }
 

@@ -109,15 +109,15 @@ async function flow({ senderMode, senders = 1, perSender, receivers = 1, window 
   }, script);
 }
 
-async function latency(samples, rate, script = SERVER) {
+async function latency(samples, rate, script = SERVER, warmup = 5000) {
   return withServer(async (_server, info) => {
     const lg = spawn(LOAD);
-    lg.send({ mode: 'latency', port: info.port, user: info.user, password: info.password, samples, rate });
+    lg.send({ mode: 'latency', port: info.port, user: info.user, password: info.password, samples, rate, warmup });
     const { latenciesMs } = await next(lg, (m) => m.done, samples * (1000 / rate) + 60_000, 'latency samples');
     const sorted = [...latenciesMs].sort((a, b) => a - b);
     const pct = (p) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
     return {
-      samples: sorted.length, rate_per_s: rate, p50_ms: round(pct(50), 3), p90_ms: round(pct(90), 3), p99_ms: round(pct(99), 3),
+      samples: sorted.length, rate_per_s: rate, warmup_events: warmup, p50_ms: round(pct(50), 3), p90_ms: round(pct(90), 3), p99_ms: round(pct(99), 3),
       max_ms: round(sorted[sorted.length - 1], 3), lost: samples - sorted.length,
     };
   }, script);

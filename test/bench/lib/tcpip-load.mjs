@@ -3,7 +3,7 @@
 //   { mode: 'receive', port, user, password, connections, expect }  → { ready } … { done, counts }
 //   { mode: 'lockstep', port, user, password, connections, perConnection } → { ready }; { cmd: 'go' } → { done, … }
 //   { mode: 'pipeline', port, user, password, total, window } → { ready }; { cmd: 'go' } → { done, … }
-//   { mode: 'latency', port, user, password, samples, rate } → { done, latenciesMs }
+//   { mode: 'latency', port, user, password, samples, rate, warmup } → { done, latenciesMs }
 //   { mode: 'idle', port, user, password, connections } → { ready }
 //   { cmd: 'report' } → { counts } (receivers), { cmd: 'exit' }
 import { connect } from 'node:net';
@@ -199,6 +199,8 @@ async function latency(m) {
   const sentAt = new Map();
   const latencies = [];
   let text = '';
+  let warmed = 0;
+  let onWarm = null;
   rx.on('data', (d) => {
     const now = process.hrtime.bigint();
     text += d.toString('latin1');
@@ -208,12 +210,27 @@ async function latency(m) {
       text = text.slice(i + 1);
       if (line.startsWith('+')) continue;
       const parts = line.trim().split(',');
+      const mark = parts[parts.length - 3];
+      if (mark === '0xFF' || mark === '255') {
+        if (++warmed === m.warmup) onWarm?.();
+        continue;
+      }
       const seq = (Number(parts[parts.length - 2]) << 8) | Number(parts[parts.length - 1]);
       const t0 = sentAt.get(seq);
       if (t0 !== undefined) latencies.push(Number(now - t0) / 1e6);
     }
   });
   tx.on('data', () => undefined);
+  // warm-up: the daemon's hot path is compiled, as in a daemon that has been running a while
+  if (m.warmup) {
+    const warm = new Promise((resolve) => { onWarm = resolve; });
+    for (let k = 0; k < m.warmup; k += 500) {
+      tx.write('SEND 0,20,3,,,,-,255,0,0\r\n'.repeat(Math.min(500, m.warmup - k)));
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    await warm;
+    await new Promise((r) => setTimeout(r, 200));
+  }
   for (let seq = 0; seq < m.samples; seq++) {
     const line = `SEND 0,20,3,,,,-,0,${seq >> 8},${seq & 0xff}\r\n`;
     sentAt.set(seq, process.hrtime.bigint());
