@@ -105,17 +105,22 @@ export async function applyDrivers(o: ApplyDriversOptions): Promise<DriverResult
     record(item, 'failed', outcome.error);
   };
 
+  /** The definition a desired driver names, or null after recording why it could not be loaded. */
+  const definitionFor = async (item: DriverPlanItem, desired: DriverDesired): Promise<DriverDefinition | null> => {
+    try {
+      return await o.loadDefinition(desired);
+    } catch (e) {
+      record(item, 'failed', (e as Error).message);
+      return null;
+    }
+  };
+
   // 2. restarts: stop the old definition, start the new one
   await mapLimit(phase('restart'), limit, async (item) => {
     const runtime = host.get(item.prefix)!;
     const desired = wanted.get(item.prefix.toLowerCase())!;
-    let definition: DriverDefinition;
-    try {
-      definition = await o.loadDefinition(desired);
-    } catch (e) {
-      return record(item, 'failed', (e as Error).message);
-    }
-    await replace(item, runtime, desired, definition);
+    const definition = await definitionFor(item, desired);
+    if (definition) await replace(item, runtime, desired, definition);
   });
 
   // 3. hot reconfigurations (a driver that answers 'restart' is restarted instead)
@@ -136,12 +141,8 @@ export async function applyDrivers(o: ApplyDriversOptions): Promise<DriverResult
   // 4. starts: new drivers, and disabled ones that were enabled
   await mapLimit(phase('start'), limit, async (item) => {
     const desired = wanted.get(item.prefix.toLowerCase())!;
-    let definition: DriverDefinition;
-    try {
-      definition = await o.loadDefinition(desired);
-    } catch (e) {
-      return record(item, 'failed', (e as Error).message);
-    }
+    const definition = await definitionFor(item, desired);
+    if (!definition) return;
     const existing = host.get(item.prefix);
     if (existing) {
       const before = existing.desired;
