@@ -113,4 +113,4 @@ process.stdout.write(JSON.stringify({
   benchmark: 'config',
   results,
   targets: { warm_load_500_p95_ms: { target: 50, value: results.drivers_500.warm.total.p95_ms } },
-}, null, 2) + '\n');
+}) + '\n'); // one line: test/bench/run.mjs reads the last JSON line

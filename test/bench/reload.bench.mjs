@@ -111,4 +111,4 @@ const out = {
     start_500_drivers_ms: { target: 3000, value: m?.start_500_drivers_ms ?? null },
   },
 };
-process.stdout.write(JSON.stringify(out, null, 2) + '\n');
+process.stdout.write(JSON.stringify(out) + '\n'); // one line: test/bench/run.mjs reads the last JSON line
