@@ -73,4 +73,24 @@ describe('global sections and reload events', () => {
     other.close();
     client.close();
   });
+
+  it('reconfigures only the driver whose <prefix>_<key> variable a client writes at run time', async () => {
+    const d = await startDaemon({ 'vscpd.conf': baseConf(`[driver.rv1]\ndriver = ${PROBE}\n\n[driver.rv2]\ndriver = ${PROBE}\n`, { watch: false }) });
+    const client = await VscpClient.connect({ host: '127.0.0.1', port: d.tcpipPort() });
+    await client.login(TEST_USER, TEST_PASSWORD);
+    const gen = d.daemon.generation;
+    await client.writeVariable({ name: 'rv1_label', type: 'string', value: 'set over TCP/IP' });
+    await eventually(() => d.daemon.host.get('rv1')?.desired.settings.label === 'set over TCP/IP', 5000, 'the hot change');
+    expect(d.daemon.host.get('rv1')!.starts).toBe(1); // label is hot: reconfigured in place
+    await client.writeVariable({ name: 'rv1_mode', type: 'string', value: 'b' });
+    await eventually(() => d.daemon.host.get('rv1')?.desired.settings.mode === 'b', 5000, 'the restart');
+    expect(d.daemon.host.get('rv1')!.starts).toBe(2); // mode needs a restart
+    expect(d.daemon.host.get('rv2')!.starts).toBe(1);
+    expect(d.daemon.generation).toBe(gen + 2);
+    // a variable that is no setting of any driver changes nothing
+    await client.writeVariable({ name: 'rv1_scratch', type: 'string', value: 'x' });
+    await new Promise((r) => setTimeout(r, 200));
+    expect(d.daemon.generation).toBe(gen + 2);
+    client.close();
+  });
 });
