@@ -6,6 +6,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Daemon } from '../../runtime/daemon/daemon.js';
+import { driversOnlyConf } from '../../test/support/daemon-harness.js';
 import { tempDir } from '../../test/support/tmp.js';
 import { checkXml } from './testdata/well-formed.mjs';
 
@@ -31,21 +32,8 @@ const classOf = (line: string) => Number(/ class=(\d+) /.exec(line)![1]);
 
 interface DriverStatusLike { name: string; state: string; starts: number }
 
-function conf(dir: string, o: { measurementFilter: string; simGuid: string; queueSize: number; zone0: number }): string {
-  return `[general]
-state_dir = ${join(dir, 'state')}
-watch = false
-
-[tcpip]
-enable = false
-
-[admin]
-enable = false
-
-[automation]
-enable = false
-
-[driver.sim1]
+function conf(o: { measurementFilter: string; simGuid: string; queueSize: number; zone0: number }): string {
+  return driversOnlyConf(`[driver.sim1]
 driver = sim
 numberofnodes = 2
 interval0 = 1
@@ -64,7 +52,7 @@ queue_size = ${o.queueSize}
 [driver.logger2]
 driver = logger
 config = measurements.log;true;false;${o.measurementFilter};0,0xFFFF,0,-
-`;
+`);
 }
 
 describe('sim and logger through the daemon', () => {
@@ -74,7 +62,7 @@ describe('sim and logger through the daemon', () => {
     const xml = join(dir, 'events.xml');
     const text = join(dir, 'measurements.log');
     const logLines: string[] = [];
-    writeFileSync(file, conf(dir, { measurementFilter: '0,10,0,-', simGuid: 'FF:FF:FF:FF:FF:FF:FF:F5:00:00:00:00:00:00:00:00', queueSize: 1024, zone0: 3 }));
+    writeFileSync(file, conf({ measurementFilter: '0,10,0,-', simGuid: 'FF:FF:FF:FF:FF:FF:FF:F5:00:00:00:00:00:00:00:00', queueSize: 1024, zone0: 3 }));
     daemon = await Daemon.start({ configFile: file, env: { VSCPD_RUNTIME_DIR: join(dir, 'run') }, logSink: { write: (l) => logLines.push(l) } });
 
     // Measurements of both nodes and heartbeats arrive in the XML log; it is valid while written.
@@ -93,7 +81,7 @@ describe('sim and logger through the daemon', () => {
 
     // Hot: the text log's filter now takes heartbeats (class 20) instead of measurements, and
     // node 0 moves to zone 4.
-    writeFileSync(file, conf(dir, { measurementFilter: '0,20,0,-', simGuid: 'FF:FF:FF:FF:FF:FF:FF:F5:00:00:00:00:00:00:00:00', queueSize: 1024, zone0: 4 }));
+    writeFileSync(file, conf({ measurementFilter: '0,20,0,-', simGuid: 'FF:FF:FF:FF:FF:FF:FF:F5:00:00:00:00:00:00:00:00', queueSize: 1024, zone0: 4 }));
     const hot = await daemon.reload('cli');
     expect(hot.outcome).toBe('applied');
     expect(hot.drivers.filter((d) => d.action !== undefined).map((d) => [d.name, d.action]).sort()).toEqual([['logger2', 'reconfigure'], ['sim1', 'reconfigure']]);
@@ -106,7 +94,7 @@ describe('sim and logger through the daemon', () => {
 
     // Driver-restart: a new interface GUID for the simulation, a new queue size for the XML log.
     const xmlEventsBefore = checkXml(read(xml)).events;
-    writeFileSync(file, conf(dir, { measurementFilter: '0,20,0,-', simGuid: 'FF:FF:FF:FF:FF:FF:FF:F5:00:00:00:00:77:00:00:00', queueSize: 500, zone0: 4 }));
+    writeFileSync(file, conf({ measurementFilter: '0,20,0,-', simGuid: 'FF:FF:FF:FF:FF:FF:FF:F5:00:00:00:00:77:00:00:00', queueSize: 500, zone0: 4 }));
     const restart = await daemon.reload('cli');
     expect(restart.outcome).toBe('applied');
     expect(restart.drivers.filter((d) => d.action !== undefined).map((d) => [d.name, d.action]).sort()).toEqual([['logger1', 'restart'], ['sim1', 'restart']]);

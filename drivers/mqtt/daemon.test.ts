@@ -11,6 +11,7 @@ import { Aedes } from 'aedes';
 import { type MqttClient, connectAsync } from 'mqtt';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Daemon } from '../../runtime/daemon/daemon.js';
+import { driversOnlyConf } from '../../test/support/daemon-harness.js';
 import { tempDir } from '../../test/support/tmp.js';
 
 const cleanups: (() => Promise<void> | void)[] = [];
@@ -48,21 +49,8 @@ async function broker(): Promise<number> {
   return (server.address() as { port: number }).port;
 }
 
-function conf(dir: string, port: number, o: { publishTopic: string; keepalive: number }): string {
-  return `[general]
-state_dir = ${join(dir, 'state')}
-watch = false
-
-[tcpip]
-enable = false
-
-[admin]
-enable = false
-
-[automation]
-enable = false
-
-[driver.sim1]
+function conf(port: number, o: { publishTopic: string; keepalive: number }): string {
+  return driversOnlyConf(`[driver.sim1]
 driver = sim
 numberofnodes = 1
 interval0 = 1
@@ -81,7 +69,7 @@ reconnect_min_ms = 50
 [driver.logger1]
 driver = logger
 path = events.log
-`;
+`);
 }
 
 const read = (p: string) => (existsSync(p) ? readFileSync(p, 'latin1') : '');
@@ -103,7 +91,7 @@ describe('mqtt through the daemon', () => {
     const file = join(dir, 'vscpd.conf');
     const log = join(dir, 'events.log');
     const logLines: string[] = [];
-    writeFileSync(file, conf(dir, port, { publishTopic: 'vscp/{guid}/{class}/{type}', keepalive: 60 }));
+    writeFileSync(file, conf(port, { publishTopic: 'vscp/{guid}/{class}/{type}', keepalive: 60 }));
     daemon = await Daemon.start({ configFile: file, env: { VSCPD_RUNTIME_DIR: join(dir, 'run') }, logSink: { write: (l) => logLines.push(l) } });
 
     // The simulated node's measurements go to the broker under their GUID, class and type.
@@ -117,7 +105,7 @@ describe('mqtt through the daemon', () => {
     expect(await starts()).toEqual({ sim1: 1, mqtt1: 1, logger1: 1 });
 
     // Hot: a new publish topic, applied in place.
-    writeFileSync(file, conf(dir, port, { publishTopic: 'vscp/node/{nickname}/{type}', keepalive: 60 }));
+    writeFileSync(file, conf(port, { publishTopic: 'vscp/node/{nickname}/{type}', keepalive: 60 }));
     const hot = await daemon.reload('cli');
     expect(hot.outcome).toBe('applied');
     expect(hot.drivers.filter((d) => d.action !== undefined).map((d) => [d.name, d.action])).toEqual([['mqtt1', 'reconfigure']]);
@@ -126,7 +114,7 @@ describe('mqtt through the daemon', () => {
 
     // Driver-restart: a new keep-alive reconnects the driver, which carries on.
     const before = seen.length;
-    writeFileSync(file, conf(dir, port, { publishTopic: 'vscp/node/{nickname}/{type}', keepalive: 30 }));
+    writeFileSync(file, conf(port, { publishTopic: 'vscp/node/{nickname}/{type}', keepalive: 30 }));
     const restart = await daemon.reload('cli');
     expect(restart.outcome).toBe('applied');
     expect(restart.drivers.filter((d) => d.action !== undefined).map((d) => [d.name, d.action])).toEqual([['mqtt1', 'restart']]);

@@ -50,6 +50,15 @@ export function baseConf(extra = '', general: Record<string, string | number | b
   ].join('\n');
 }
 
+/**
+ * A daemon with nothing but its drivers: no TCP/IP interface, no admin API, no automation, no
+ * watcher, state in ./state. For tests of drivers through the daemon.
+ */
+export function driversOnlyConf(sections: string): string {
+  return ['[general]', 'state_dir = ./state', 'watch = false', '', '[tcpip]', 'enable = false', '', '[admin]', 'enable = false', '',
+    '[automation]', 'enable = false', '', sections].join('\n');
+}
+
 const cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => {
   while (cleanups.length) await cleanups.pop()!().catch(() => undefined);
