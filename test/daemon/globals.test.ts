@@ -80,13 +80,15 @@ describe('global sections and reload events', () => {
     await client.login(TEST_USER, TEST_PASSWORD);
     const gen = d.daemon.generation;
     await client.writeVariable({ name: 'rv1_label', type: 'string', value: 'set over TCP/IP' });
-    await eventually(() => d.daemon.host.get('rv1')?.desired.settings.label === 'set over TCP/IP', 5000, 'the hot change');
+    // the generation is committed after the driver changed: wait for it, then look
+    await eventually(() => d.daemon.generation === gen + 1, 5000, 'the hot change');
+    expect(d.daemon.host.get('rv1')!.desired.settings.label).toBe('set over TCP/IP');
     expect(d.daemon.host.get('rv1')!.starts).toBe(1); // label is hot: reconfigured in place
     await client.writeVariable({ name: 'rv1_mode', type: 'string', value: 'b' });
-    await eventually(() => d.daemon.host.get('rv1')?.desired.settings.mode === 'b', 5000, 'the restart');
+    await eventually(() => d.daemon.generation === gen + 2, 5000, 'the restart');
+    expect(d.daemon.host.get('rv1')!.desired.settings.mode).toBe('b');
     expect(d.daemon.host.get('rv1')!.starts).toBe(2); // mode needs a restart
     expect(d.daemon.host.get('rv2')!.starts).toBe(1);
-    expect(d.daemon.generation).toBe(gen + 2);
     // a variable that is no setting of any driver changes nothing
     await client.writeVariable({ name: 'rv1_scratch', type: 'string', value: 'x' });
     await new Promise((r) => setTimeout(r, 200));
