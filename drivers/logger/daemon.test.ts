@@ -9,6 +9,7 @@ import { Daemon } from '../../runtime/daemon/daemon.js';
 import { driversOnlyConf } from '../../test/support/daemon-harness.js';
 import { tempDir } from '../../test/support/tmp.js';
 import { checkXml } from './testdata/well-formed.mjs';
+import { until as waitUntil } from '../../test/support/wait.js';
 
 let daemon: Daemon | null = null;
 afterEach(async () => {
@@ -16,15 +17,7 @@ afterEach(async () => {
   daemon = null;
 });
 
-async function until<T>(what: string, probe: () => T | undefined | false, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = probe();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
+const until = <T>(what: string, probe: () => T | undefined | false, timeoutMs = 20_000): Promise<T> => waitUntil(what, probe, timeoutMs);
 
 const read = (p: string) => (existsSync(p) ? readFileSync(p, 'latin1') : '');
 const textLines = (p: string) => read(p).split('\r\n').filter((l) => l !== '');

@@ -11,6 +11,7 @@ import { LoggerDriver } from './logger.js';
 import type { LoggerSettings } from './settings.generated.js';
 import { checkXml } from './testdata/well-formed.mjs';
 import { deriveConfig, parseLegacyConfig } from './settings.js';
+import { until } from '../../test/support/wait.js';
 
 const schema = definition.schema as { properties: Record<string, { default?: unknown }> };
 
@@ -32,13 +33,6 @@ function ev(vscpClass: number, vscpType: number, n = 0): VscpEvent {
   return createEvent({ head: 0x60, vscpClass, vscpType, timestamp: n, guid: G3_GUID, data: [n & 0xff, 1, 2] });
 }
 
-async function until(what: string, cond: () => boolean, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
 
 let harnesses: DriverHarness[] = [];
 let drivers: LoggerDriver[] = [];

@@ -13,6 +13,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { Daemon } from '../../runtime/daemon/daemon.js';
 import { driversOnlyConf } from '../../test/support/daemon-harness.js';
 import { tempDir } from '../../test/support/tmp.js';
+import { until as waitUntil } from '../../test/support/wait.js';
 
 const cleanups: (() => Promise<void> | void)[] = [];
 let daemon: Daemon | null = null;
@@ -22,15 +23,7 @@ afterEach(async () => {
   while (cleanups.length) await cleanups.pop()!();
 });
 
-async function until<T>(what: string, probe: () => T | undefined | false, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = probe();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
+const until = <T>(what: string, probe: () => T | undefined | false, timeoutMs = 20_000): Promise<T> => waitUntil(what, probe, timeoutMs);
 
 async function broker(): Promise<number> {
   const aedes = await Aedes.createBroker();

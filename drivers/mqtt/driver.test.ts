@@ -18,6 +18,7 @@ import { type DriverHarness, driverHarness } from '../../test/support/driver-har
 import { EchoGuard, type MqttDriverInstance, createMqttDriverDefinition } from './index.js';
 import { parseLegacyConfig } from './settings.js';
 import type { MqttSettings } from './settings.generated.js';
+import { until as waitUntil } from '../../test/support/wait.js';
 
 const TLS_DIR = join(import.meta.dirname, 'testdata', 'tls');
 const H10 = '96,20,3,0,2019-01-02T03:04:05Z,1000,FF:FF:FF:FF:FF:FF:FF:FE:00:26:55:CA:1F:DA:00:01,0x00,0x01,0x23';
@@ -28,14 +29,8 @@ afterEach(async () => {
   while (cleanups.length) await cleanups.pop()!();
 });
 
-/** Waits for a condition (polling); fails with `what` after a generous timeout. */
-async function until(cond: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
+/** Waits for a condition (test/support/wait.ts); fails with `what` after a generous timeout. */
+const until = (cond: () => boolean, what: string, timeoutMs = 10_000): Promise<boolean> => waitUntil(what, cond, timeoutMs);
 
 interface TestBroker {
   port: number;

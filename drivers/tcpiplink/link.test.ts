@@ -13,6 +13,7 @@ import { type TcpipHarness, type TcpipHarnessOptions, startTcpipHarness } from '
 import definition, { SEND_WINDOW, type TcpiplinkInstance } from './index.js';
 import type { TcpiplinkSettings } from './settings.generated.js';
 import { type FakeRemote, startFakeRemote } from './testdata/fake-remote.mjs';
+import { until } from '../../test/support/wait.js';
 
 const tls = join(import.meta.dirname, 'testdata', 'tls');
 const open: { h: DriverHarness; link: TcpiplinkInstance }[] = [];
@@ -79,15 +80,6 @@ async function observe(server: TcpipHarness, options: Partial<VscpClientOptions>
   return { client, events };
 }
 
-async function until<T>(what: string, probe: () => T | undefined | null | false, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = probe();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
 
 async function server(options: TcpipHarnessOptions = {}): Promise<TcpipHarness> {
   return startTcpipHarness({ settings: { keepaliveIntervalMs: 100, ...options.settings }, ...options });

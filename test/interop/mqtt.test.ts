@@ -16,6 +16,7 @@ import { type VscpEvent, type VscpEventInit, createEvent, formatGuid, parseGuid 
 import { type DriverHarness, driverHarness } from '../support/driver-harness.js';
 import { EchoGuard, type MqttDriverInstance, createMqttDriverDefinition } from '../../drivers/mqtt/index.js';
 import type { MqttSettings } from '../../drivers/mqtt/settings.generated.js';
+import { until as waitUntil } from '../support/wait.js';
 
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
@@ -57,13 +58,8 @@ async function freePort(): Promise<number> {
   return port;
 }
 
-async function until(cond: () => boolean, what: string, timeoutMs = 15_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
+/** Waits for a condition (test/support/wait.ts); fails with `what` after a generous timeout. */
+const until = (cond: () => boolean, what: string, timeoutMs = 15_000): Promise<boolean> => waitUntil(what, cond, timeoutMs);
 
 function canConnect(port: number): Promise<boolean> {
   return new Promise((resolve) => {

@@ -13,6 +13,7 @@ import { type RuntimeInfo, readRuntimeFile } from '../../runtime/daemon/runtime-
 import { hashPassword } from '../../runtime/protocol/password.js';
 import { packageRoot } from '../../runtime/support/package-root.js';
 import { tempDir, writeFiles } from './tmp.js';
+import { until } from './wait.js';
 
 export const TEST_USER = 'tester';
 export const TEST_PASSWORD = 'test-password-1';
@@ -190,20 +191,9 @@ export async function spawnDaemon(files: Record<string, string>, options: { env?
   };
 }
 
-/** Polls until `check` holds. */
-export async function eventually<T>(check: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs = 10_000, what = 'condition'): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await check();
-      if (v) return v as T;
-    } catch (e) {
-      last = e;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
+/** Polls until `check` holds (test/support/wait.ts). */
+export function eventually<T>(check: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs = 10_000, what = 'condition'): Promise<T> {
+  return until(what, check, timeoutMs);
 }
 
 export function readText(path: string): string {

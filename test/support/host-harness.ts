@@ -8,6 +8,7 @@ import { silentLogger } from '../../runtime/support/log.js';
 import { createVariableStore } from '../../runtime/variables/store.js';
 import { tempDir } from './tmp.js';
 import { registry as probeRegistry } from '../drivers/probe.mjs';
+import { until } from './wait.js';
 
 export const PROBE = new URL('../drivers/probe.mjs', import.meta.url).pathname;
 
@@ -60,9 +61,5 @@ export async function hostHarness(options: { backoffMinMs?: number; stopTimeoutM
 }
 
 export async function waitFor(check: () => boolean, timeoutMs = 5000, what = 'condition'): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
+  await until(what, check, timeoutMs);
 }
