@@ -9,17 +9,11 @@ import type { ConfSection } from './read.js';
 import { confSection, validateSection } from './schema.js';
 import { type GlobalSectionName, type SortedSections, sectionInput } from './sections.js';
 import type {
-  AdminSettings, AutomationSettings, EffectiveValue, GeneralSettings, Problem, ScheduleSettings, SourceLocation,
+  AdminSettings, AutomationSettings, DesiredState, EffectiveValue, GeneralSettings, Problem, ScheduleSettings, SourceLocation,
   TcpipSettings, UserSettings,
 } from './types.js';
 
-export interface GlobalResult {
-  general: GeneralSettings;
-  tcpip: TcpipSettings;
-  admin: AdminSettings;
-  automation: AutomationSettings;
-  users: UserSettings[];
-  schedules: ScheduleSettings[];
+export interface GlobalResult extends Pick<DesiredState, 'general' | 'tcpip' | 'admin' | 'automation' | 'users' | 'schedules'> {
   /** `section.key` (`user.admin.password`) → value with origin. */
   effective: Record<string, EffectiveValue>;
   problems: Problem[];
